@@ -1,0 +1,206 @@
+package rpc
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/taorun/taorun/chain"
+	"github.com/taorun/taorun/chain/subnet"
+	"github.com/taorun/taorun/consensus"
+	"github.com/taorun/taorun/node/rpc/api"
+)
+
+// The subnet, metagraph and stake queries. Each reads one consistent view of
+// committed state (a pebble snapshot), so a block committed meanwhile never
+// mixes into an answer; results carry the height of that view.
+func (s *Server) registerSubnets() {
+	for name, m := range map[string]Method{
+		api.MethodSubnets:        s.subnets,
+		api.MethodSubnetInfo:     s.subnetInfo,
+		api.MethodMetagraph:      s.metagraph,
+		api.MethodStakeInfo:      s.stakeInfo,
+		api.MethodSubnetLockCost: s.subnetLockCost,
+	} {
+		s.Register(name, m)
+	}
+}
+
+// withView runs fn on a consistent view of committed state.
+func (s *Server) withView(fn func(v *chain.View) (any, error)) (any, error) {
+	v, err := s.backend.Chain().View()
+	if err != nil {
+		return nil, err
+	}
+	defer v.Close()
+	return fn(v)
+}
+
+func u64s(v uint64) string { return strconv.FormatUint(v, 10) }
+
+// e9 shows a ×10^9 fixed-point value with 9 decimals.
+func e9(v uint64) string { return fmt.Sprintf("%d.%09d", v/chain.RaoPerTAO, v%chain.RaoPerTAO) }
+
+func subnetJSON(v *chain.SubnetView) api.Subnet {
+	maxN := 0
+	for _, p := range v.Params {
+		if p.Name == "max_allowed_uids" {
+			maxN = int(p.Value)
+		}
+	}
+	return api.Subnet{Netuid: v.Netuid, Owner: v.OwnerColdkey.SS58(), OwnerHotkey: v.OwnerHotkey.SS58(), Neurons: int(v.N),
+		MaxNeurons: maxN, Tempo: v.Tempo, RegisteredAt: v.RegisteredAt, LockCost: u64s(v.LockCost), LastEpoch: v.LastEpoch,
+		NextEpoch: v.NextEpoch(), EpochIndex: v.EpochIndex, Price: e9(v.SpotPriceE9()), MovingPrice: e9(v.MovingPriceE9),
+		TaoIn: u64s(v.Pool.TAO), AlphaIn: u64s(v.Pool.AlphaIn), AlphaOut: u64s(v.Pool.AlphaOut), AlphaEmission: u64s(v.AlphaEmission()),
+		Pending: api.Pending{Server: u64s(v.Pending.Server), Validator: u64s(v.Pending.Validator), Root: u64s(v.Pending.Root),
+			Owner: u64s(v.Pending.Owner)},
+		BurnCost: u64s(v.Burn)}
+}
+
+func subnetInfoJSON(v *chain.SubnetView, height uint64) api.SubnetInfo {
+	out := api.SubnetInfo{Subnet: subnetJSON(v), Height: height, Hyperparameters: []api.Hyperparameter{}}
+	for _, p := range v.Params {
+		out.Hyperparameters = append(out.Hyperparameters, api.Hyperparameter{Name: p.Name, Value: p.Value,
+			Owner: p.OwnerSettable && !p.RootOnly, Network: p.RootOnly})
+	}
+	return out
+}
+
+// netuidParam reads [netuid, ...rest].
+func netuidParam(params json.RawMessage, rest ...any) (uint16, error) {
+	var netuid uint16
+	if err := positional(params, 1, append([]any{&netuid}, rest...)...); err != nil {
+		return 0, err
+	}
+	return netuid, nil
+}
+
+// viewSubnet returns the subnet or a not-found error.
+func viewSubnet(v *chain.View, netuid uint16) (*chain.SubnetView, error) {
+	sv, ok, err := chain.ViewSubnet(v, netuid)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errorf(api.CodeNotFound, "subnet %d does not exist", netuid)
+	}
+	return sv, nil
+}
+
+func (s *Server) subnets(_ context.Context, params json.RawMessage) (any, error) {
+	if err := positional(params, 0); err != nil {
+		return nil, err
+	}
+	return s.withView(func(v *chain.View) (any, error) {
+		netuids, err := chain.ViewNetuids(v)
+		if err != nil {
+			return nil, err
+		}
+		out := []api.Subnet{}
+		for _, n := range netuids {
+			sv, err := viewSubnet(v, n)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, subnetJSON(sv))
+		}
+		return out, nil
+	})
+}
+
+func (s *Server) subnetInfo(_ context.Context, params json.RawMessage) (any, error) {
+	netuid, err := netuidParam(params)
+	if err != nil {
+		return nil, err
+	}
+	return s.withView(func(v *chain.View) (any, error) {
+		sv, err := viewSubnet(v, netuid)
+		if err != nil {
+			return nil, err
+		}
+		return subnetInfoJSON(sv, v.Height), nil
+	})
+}
+
+func weightsJSON(row []consensus.WeightEntry) []api.WeightEntry {
+	out := make([]api.WeightEntry, len(row))
+	for i, e := range row {
+		out[i] = api.WeightEntry{UID: e.UID, Value: e.Value}
+	}
+	return out
+}
+
+// metagraph takes [netuid, full?]; full adds each uid's weights and bonds.
+func (s *Server) metagraph(_ context.Context, params json.RawMessage) (any, error) {
+	var full bool
+	netuid, err := netuidParam(params, &full)
+	if err != nil {
+		return nil, err
+	}
+	return s.withView(func(v *chain.View) (any, error) {
+		sv, err := viewSubnet(v, netuid)
+		if err != nil {
+			return nil, err
+		}
+		ns, err := chain.ViewNeurons(v, netuid, v.Height)
+		if err != nil {
+			return nil, err
+		}
+		out := api.Metagraph{SubnetInfo: subnetInfoJSON(sv, v.Height), Neurons: make([]api.Neuron, len(ns))}
+		for i, n := range ns {
+			nj := api.Neuron{UID: n.UID, Hotkey: n.Hotkey.SS58(), Coldkey: n.Coldkey.SS58(), Stake: u64s(n.Stake), TaoStake: u64s(n.RootStake),
+				StakeWeight: n.StakeWeight, Incentive: n.Incentive, Dividends: n.Dividends, Consensus: n.Consensus,
+				ValidatorTrust: n.ValidatorTrust, Emission: u64s(n.Emission), Active: n.Active, ValidatorPermit: n.ValidatorPermit,
+				LastUpdate: n.LastUpdate, BlockAtRegistration: n.BlockAtRegistration}
+			if a := n.Axon; a.IPType != 0 {
+				nj.Axon = &api.Axon{IP: chain.AxonIP(a.IPType, a.IP), Port: a.Port, IPType: a.IPType, Protocol: a.Protocol,
+					Version: a.Version, Block: a.Block}
+			}
+			if full {
+				nj.Weights, nj.Bonds = make([]api.WeightEntry, len(n.Weights)), weightsJSON(n.Bonds)
+				for k, w := range n.Weights {
+					nj.Weights[k] = api.WeightEntry{UID: w.UID, Value: w.Value}
+				}
+			}
+			out.Neurons[i] = nj
+		}
+		return out, nil
+	})
+}
+
+func (s *Server) stakeInfo(_ context.Context, params json.RawMessage) (any, error) {
+	id, err := s.accountParam(params)
+	if err != nil {
+		return nil, err
+	}
+	return s.withView(func(v *chain.View) (any, error) {
+		stakes, err := chain.ViewStakes(v, id)
+		if err != nil {
+			return nil, err
+		}
+		out := api.StakeInfo{Coldkey: id.SS58(), Height: v.Height, Stakes: []api.Stake{}}
+		var total uint64
+		for _, st := range stakes {
+			out.Stakes = append(out.Stakes, api.Stake{Coldkey: id.SS58(), Hotkey: st.Hotkey.SS58(), Netuid: st.Netuid,
+				Alpha: u64s(st.Alpha), TaoValue: u64s(st.TaoValue)})
+			total += st.TaoValue
+		}
+		out.Total = u64s(total)
+		return out, nil
+	})
+}
+
+func (s *Server) subnetLockCost(_ context.Context, params json.RawMessage) (any, error) {
+	if err := positional(params, 0); err != nil {
+		return nil, err
+	}
+	return s.withView(func(v *chain.View) (any, error) {
+		// A subnet created now lands in the next block.
+		cost, err := subnet.LockCost(v, v.Height+1)
+		if err != nil {
+			return nil, err
+		}
+		return u64s(cost), nil
+	})
+}
