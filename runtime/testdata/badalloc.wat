@@ -1,0 +1,10 @@
+;; badalloc.wat: alloc returns an address input cannot fit at.
+(module
+  (global (export "__tao_gas") (mut i64) (i64.const 0))
+  (global (export "__tao_oog") (mut i32) (i32.const 0))
+  (global (export "__tao_stack") (mut i32) (i32.const 0))
+  (memory (export "memory") 1)
+  (func (export "tao_abi_v1"))
+  (func (export "alloc") (param i32) (result i32) (i32.const 65530))
+  (func (export "dealloc") (param i32 i32))
+  (func (export "echo") (param i32 i32) (result i64) (i64.const 0)))
