@@ -1,7 +1,6 @@
 package chain
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/big"
@@ -10,30 +9,14 @@ import (
 	"github.com/taorun/taorun/chain/subnet"
 	"github.com/taorun/taorun/chain/types"
 	"github.com/taorun/taorun/consensus"
+	"github.com/taorun/taorun/consensus/fixed"
 )
 
-// Read-only views of package subnet's state for queries (RPC, CLI). They use
-// subnet's exported readers (Netuids, Metagraph, EpochInput, GetPool, ...);
-// only the epoch bookkeeping, the pending emission and the moving price, for
-// which subnet has no reader yet, are read here from the key layout that
-// subnet documents (doc.go, store.go). Nothing here runs inside a block.
-
-// Epoch bookkeeping fields under state.PrefixEpoch ‖ netuid (subnet/store.go).
-const (
-	epLastEpoch  byte = 0x01
-	epSinceStep  byte = 0x02
-	epIndex      byte = 0x03
-	epPendServer byte = 0x04
-	epPendValid  byte = 0x05
-	epPendRoot   byte = 0x06
-	epPendOwner  byte = 0x07
-	poolMoving   byte = 0x04 // under state.PrefixPool ‖ netuid
-)
-
-// PendingEmission is the alpha a subnet has accumulated for its next epoch.
-type PendingEmission struct {
-	Server, Validator, Root, Owner uint64
-}
+// Read-only views of package subnet's state for queries (RPC, CLI). They read
+// only through subnet's exported readers (Netuids, Metagraph, EpochInput,
+// GetPool, GetEpochState, GetPendingEmission, MovingPrice, ColdkeyStakes,
+// ...), never subnet's key layout, which stays private to it. Nothing here
+// runs inside a block.
 
 // SubnetView is one subnet as queries show it.
 type SubnetView struct {
@@ -47,7 +30,7 @@ type SubnetView struct {
 	Pool       subnet.Pool
 	// MovingPriceE9 is the moving (EMA) price in TAO per alpha ×10^9 (floor).
 	MovingPriceE9 uint64
-	Pending       PendingEmission
+	Pending       subnet.PendingEmission
 	Burn          uint64 // current registration burn, rao
 	// Params are every hyperparameter in table order, the network-wide
 	// (root-only) ones included.
@@ -97,17 +80,12 @@ func ViewSubnet(r state.Reader, netuid uint16) (*SubnetView, bool, error) {
 		return nil, false, err
 	}
 	v := &SubnetView{Netuid: netuid, Info: info}
-	epoch := func(f byte) uint64 {
-		if err != nil {
-			return 0
-		}
-		var x uint64
-		x, err = state.GetU64(r, state.Key(state.PrefixEpoch, state.BE16(netuid), []byte{f}))
-		return x
-	}
-	v.LastEpoch, v.SinceStep, v.EpochIndex = epoch(epLastEpoch), epoch(epSinceStep), epoch(epIndex)
-	v.Pending = PendingEmission{Server: epoch(epPendServer), Validator: epoch(epPendValid), Root: epoch(epPendRoot), Owner: epoch(epPendOwner)}
+	ep, err := subnet.GetEpochState(r, netuid)
 	if err != nil {
+		return nil, false, err
+	}
+	v.LastEpoch, v.SinceStep, v.EpochIndex = ep.LastEpoch, ep.SinceStep, ep.Index
+	if v.Pending, err = subnet.GetPendingEmission(r, netuid); err != nil {
 		return nil, false, err
 	}
 	rows, err := subnet.Metagraph(r, netuid)
@@ -121,9 +99,12 @@ func ViewSubnet(r state.Reader, netuid uint16) (*SubnetView, bool, error) {
 	if v.Burn, err = subnet.Burn(r, netuid); err != nil {
 		return nil, false, err
 	}
-	if v.MovingPriceE9, err = movingPriceE9(r, netuid); err != nil {
+	moving, err := subnet.MovingPrice(r, netuid)
+	if err != nil {
 		return nil, false, err
 	}
+	// Floor of price·10^9; saturates like SpotPriceE9.
+	v.MovingPriceE9 = moving.SatMul(fixed.U64FromUint(RaoPerTAO)).SatToU64()
 	for _, p := range subnet.Params {
 		at := netuid
 		if p.RootOnly { // network-wide: stored on root
@@ -139,25 +120,6 @@ func ViewSubnet(r state.Reader, netuid uint16) (*SubnetView, bool, error) {
 		}
 	}
 	return v, true, nil
-}
-
-// movingPriceE9 decodes the stored I96F32 moving price (lo u64 ‖ hi u64,
-// little endian) as TAO per alpha ×10^9.
-func movingPriceE9(r state.Reader, netuid uint16) (uint64, error) {
-	raw, ok, err := r.Get(state.Key(state.PrefixPool, state.BE16(netuid), []byte{poolMoving}))
-	if err != nil || !ok {
-		return 0, err
-	}
-	if len(raw) != 16 {
-		return 0, fmt.Errorf("chain: moving price of subnet %d is %d bytes, want 16", netuid, len(raw))
-	}
-	bits := new(big.Int).SetUint64(binary.LittleEndian.Uint64(raw[8:]))
-	bits.Lsh(bits, 64).Or(bits, new(big.Int).SetUint64(binary.LittleEndian.Uint64(raw[:8])))
-	bits.Mul(bits, big.NewInt(RaoPerTAO)).Rsh(bits, 32)
-	if !bits.IsUint64() {
-		return ^uint64(0), nil
-	}
-	return bits.Uint64(), nil
 }
 
 // NeuronView is one uid as queries show it: subnet's metagraph row (its
@@ -191,9 +153,7 @@ func ViewNeurons(r state.Reader, netuid uint16, height uint64) ([]NeuronView, er
 
 // StakeView is one stake of a coldkey.
 type StakeView struct {
-	Hotkey types.AccountID
-	Netuid uint16
-	Alpha  uint64
+	subnet.ColdkeyStake
 	// TaoValue is what unstaking all of it would pay now (quoted by running
 	// the real RemoveStake on a discarded overlay).
 	TaoValue uint64
@@ -201,30 +161,20 @@ type StakeView struct {
 
 // ViewStakes returns every stake of coldkey, by hotkey then netuid.
 func ViewStakes(r state.Reader, coldkey types.AccountID) ([]StakeView, error) {
-	var out []StakeView
-	err := r.Iterate([]byte{state.PrefixStake}, func(k, v []byte) error {
-		// 0x12 hotkey(32) ‖ coldkey(32) ‖ netuid(2): alpha u64
-		if len(k) != 1+32+32+2 || types.AccountID(k[33:65]) != coldkey {
-			return nil
-		}
-		if len(v) != 8 {
-			return fmt.Errorf("chain: stake at %x is %d bytes, want 8", k, len(v))
-		}
-		out = append(out, StakeView{Hotkey: types.AccountID(k[1:33]), Netuid: binary.BigEndian.Uint16(k[65:]), Alpha: binary.LittleEndian.Uint64(v)})
-		return nil
-	})
+	stakes, err := subnet.ColdkeyStakes(r, coldkey)
 	if err != nil {
 		return nil, err
 	}
-	for i := range out {
-		s := &out[i]
-		s.TaoValue, err = subnet.RemoveStake(state.NewOverlay(r), coldkey, s.Hotkey, s.Netuid, s.Alpha)
+	var out []StakeView
+	for _, st := range stakes {
+		tao, err := subnet.RemoveStake(state.NewOverlay(r), coldkey, st.Hotkey, st.Netuid, st.Alpha)
 		if errors.Is(err, subnet.ErrCorrupt) {
 			return nil, err
 		}
 		if err != nil {
-			s.TaoValue = 0 // the pool cannot pay for it now: worth nothing
+			tao = 0 // the pool cannot pay for it now: worth nothing
 		}
+		out = append(out, StakeView{ColdkeyStake: st, TaoValue: tao})
 	}
 	return out, nil
 }

@@ -35,14 +35,8 @@ func parseModuleID(s string) (modules.ModuleID, error) {
 }
 
 func (s *Server) moduleInfo(_ context.Context, params json.RawMessage) (any, error) {
-	netuid, err := netuidParam(params)
-	if err != nil {
-		return nil, err
-	}
-	return s.withView(func(v *chain.View) (any, error) {
-		if _, err := viewSubnet(v, netuid); err != nil {
-			return nil, err
-		}
+	return s.withSubnet(params, func(v *chain.View, sv *chain.SubnetView) (any, error) {
+		netuid := sv.Netuid
 		rec, err := modules.GetRecord(v, netuid)
 		if err != nil {
 			return nil, err

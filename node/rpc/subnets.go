@@ -67,15 +67,6 @@ func subnetInfoJSON(v *chain.SubnetView, height uint64) api.SubnetInfo {
 	return out
 }
 
-// netuidParam reads [netuid, ...rest].
-func netuidParam(params json.RawMessage, rest ...any) (uint16, error) {
-	var netuid uint16
-	if err := positional(params, 1, append([]any{&netuid}, rest...)...); err != nil {
-		return 0, err
-	}
-	return netuid, nil
-}
-
 // viewSubnet returns the subnet or a not-found error.
 func viewSubnet(v *chain.View, netuid uint16) (*chain.SubnetView, error) {
 	sv, ok, err := chain.ViewSubnet(v, netuid)
@@ -86,6 +77,23 @@ func viewSubnet(v *chain.View, netuid uint16) (*chain.SubnetView, error) {
 		return nil, errorf(api.CodeNotFound, "subnet %d does not exist", netuid)
 	}
 	return sv, nil
+}
+
+// withSubnet serves the per-subnet methods: it reads params as [netuid,
+// ...rest] (rest optional) and runs fn on a consistent view of committed
+// state in which that subnet exists, answering not-found otherwise.
+func (s *Server) withSubnet(params json.RawMessage, fn func(v *chain.View, sv *chain.SubnetView) (any, error), rest ...any) (any, error) {
+	var netuid uint16
+	if err := positional(params, 1, append([]any{&netuid}, rest...)...); err != nil {
+		return nil, err
+	}
+	return s.withView(func(v *chain.View) (any, error) {
+		sv, err := viewSubnet(v, netuid)
+		if err != nil {
+			return nil, err
+		}
+		return fn(v, sv)
+	})
 }
 
 func (s *Server) subnets(_ context.Context, params json.RawMessage) (any, error) {
@@ -110,23 +118,17 @@ func (s *Server) subnets(_ context.Context, params json.RawMessage) (any, error)
 }
 
 func (s *Server) subnetInfo(_ context.Context, params json.RawMessage) (any, error) {
-	netuid, err := netuidParam(params)
-	if err != nil {
-		return nil, err
-	}
-	return s.withView(func(v *chain.View) (any, error) {
-		sv, err := viewSubnet(v, netuid)
-		if err != nil {
-			return nil, err
-		}
+	return s.withSubnet(params, func(v *chain.View, sv *chain.SubnetView) (any, error) {
 		return subnetInfoJSON(sv, v.Height), nil
 	})
 }
 
-func weightsJSON(row []consensus.WeightEntry) []api.WeightEntry {
+// weightsJSON converts a stored weights row (subnet.Weight) or bonds row
+// (consensus.WeightEntry): both are (uid, value) pairs of u16.
+func weightsJSON[E subnet.Weight | consensus.WeightEntry](row []E) []api.WeightEntry {
 	out := make([]api.WeightEntry, len(row))
 	for i, e := range row {
-		out[i] = api.WeightEntry{UID: e.UID, Value: e.Value}
+		out[i] = api.WeightEntry(e)
 	}
 	return out
 }
@@ -134,16 +136,8 @@ func weightsJSON(row []consensus.WeightEntry) []api.WeightEntry {
 // metagraph takes [netuid, full?]; full adds each uid's weights and bonds.
 func (s *Server) metagraph(_ context.Context, params json.RawMessage) (any, error) {
 	var full bool
-	netuid, err := netuidParam(params, &full)
-	if err != nil {
-		return nil, err
-	}
-	return s.withView(func(v *chain.View) (any, error) {
-		sv, err := viewSubnet(v, netuid)
-		if err != nil {
-			return nil, err
-		}
-		ns, err := chain.ViewNeurons(v, netuid, v.Height)
+	return s.withSubnet(params, func(v *chain.View, sv *chain.SubnetView) (any, error) {
+		ns, err := chain.ViewNeurons(v, sv.Netuid, v.Height)
 		if err != nil {
 			return nil, err
 		}
@@ -158,15 +152,12 @@ func (s *Server) metagraph(_ context.Context, params json.RawMessage) (any, erro
 					Version: a.Version, Block: a.Block}
 			}
 			if full {
-				nj.Weights, nj.Bonds = make([]api.WeightEntry, len(n.Weights)), weightsJSON(n.Bonds)
-				for k, w := range n.Weights {
-					nj.Weights[k] = api.WeightEntry{UID: w.UID, Value: w.Value}
-				}
+				nj.Weights, nj.Bonds = weightsJSON(n.Weights), weightsJSON(n.Bonds)
 			}
 			out.Neurons[i] = nj
 		}
 		return out, nil
-	})
+	}, &full)
 }
 
 func (s *Server) stakeInfo(_ context.Context, params json.RawMessage) (any, error) {
