@@ -3,13 +3,11 @@ package host
 import (
 	"context"
 	"encoding/binary"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
+	"github.com/taorun/taorun/internal/testfiles"
 	"github.com/taorun/taorun/runtime"
 )
 
@@ -17,27 +15,10 @@ import (
 var wasmDir string
 
 func TestMain(m *testing.M) {
-	os.Exit(runTests(m))
-}
-
-func runTests(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "taorun-host-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	wasmDir = dir
-	os.Setenv("TAORUN_HOST_WASM_DIR", dir) // for Example, in package host_test
-	wats, _ := filepath.Glob("testdata/*.wat")
-	for _, w := range wats {
-		out := filepath.Join(dir, strings.TrimSuffix(filepath.Base(w), ".wat")+".wasm")
-		if b, err := exec.Command("wat2wasm", w, "-o", out).CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "wat2wasm %s: %v\n%s(scripts/test.sh installs wabt)\n", w, err, b)
-			return 1
-		}
-	}
-	return m.Run()
+	testfiles.Main(m, "taorun-host-test-", func(dir string) {
+		wasmDir = dir
+		os.Setenv("TAORUN_HOST_WASM_DIR", dir) // for Example, in package host_test
+	})
 }
 
 // compileHost compiles testdata/host.wat on engine with Functions() linked.

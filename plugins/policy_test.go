@@ -1,35 +1,24 @@
 package plugins
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/taorun/taorun/internal/testfiles"
 )
 
 // TestRejectGolden checks that every hostile module in testdata/rejects.golden
 // is refused with exactly the recorded rule and message.
 func TestRejectGolden(t *testing.T) {
-	f, err := os.Open("testdata/rejects.golden")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	n := 0
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
+	lines := testfiles.Lines(t, "testdata/rejects.golden")
+	for _, line := range lines {
 		parts := strings.SplitN(line, "\t", 3)
 		if len(parts) != 3 {
 			t.Fatalf("bad golden line %q", line)
 		}
 		name, rule, want := parts[0], parts[1], parts[2]
-		n++
 		t.Run(name, func(t *testing.T) {
 			lim := DefaultLimits()
 			if name == "manylocals" {
@@ -45,8 +34,8 @@ func TestRejectGolden(t *testing.T) {
 			}
 		})
 	}
-	if n < 20 {
-		t.Fatalf("only %d golden cases", n)
+	if len(lines) < 20 {
+		t.Fatalf("only %d golden cases", len(lines))
 	}
 }
 

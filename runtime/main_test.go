@@ -8,37 +8,18 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/taorun/taorun/abi"
+	"github.com/taorun/taorun/internal/testfiles"
 )
 
 // wasmDir holds the modules TestMain builds from testdata/*.wat.
 var wasmDir string
 
 func TestMain(m *testing.M) {
-	os.Exit(runTests(m))
-}
-
-func runTests(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "taorun-runtime-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	wasmDir = dir
-	wats, _ := filepath.Glob("testdata/*.wat")
-	for _, w := range wats {
-		out := filepath.Join(dir, strings.TrimSuffix(filepath.Base(w), ".wat")+".wasm")
-		if b, err := exec.Command("wat2wasm", w, "-o", out).CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "wat2wasm %s: %v\n%s(scripts/test.sh installs wabt)\n", w, err, b)
-			return 1
-		}
-	}
-	return m.Run()
+	testfiles.Main(m, "taorun-runtime-test-", func(dir string) { wasmDir = dir })
 }
 
 // wasmFile returns the path of a module built from testdata/<name>.wat.

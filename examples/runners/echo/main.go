@@ -2,7 +2,9 @@
 // input, speaking taorun's frame protocol (see package host/runner) on stdin
 // and stdout. Flags make it misbehave on purpose, for fault tests and
 // demonstrations: it can crash or hang after a number of jobs, stall while
-// idle, fail chosen inputs, or take a fixed time per job.
+// idle, fail chosen inputs, or take a fixed time per job (the crash and hang
+// flags are package examples/runners/internal/fault's, shared with
+// matmul-cpu).
 //
 // Invariant: without fault flags every job's output equals its input.
 package main
@@ -16,30 +18,21 @@ import (
 	"os"
 	"time"
 
+	"github.com/taorun/taorun/examples/runners/internal/fault"
 	"github.com/taorun/taorun/host/runner/frame"
 )
 
 func main() {
-	crashAfter := flag.Int("crash-after", -1, "exit with status 3 on receiving the job after the first `N` (-1: never)")
-	hangAfter := flag.Int("hang-after", -1, "stop answering forever on receiving the job after the first `N` (-1: never)")
+	faults := fault.Flags(flag.CommandLine, "echo")
 	delay := flag.Duration("delay", 0, "time each job takes")
 	maxBatch := flag.Int("max-batch", 1, "largest batch to accept")
 	failOn := flag.String("fail-on", "", "answer an input equal to `TEXT` with an error")
 	stallAfter := flag.Duration("stall-after", 0, "stop reading frames (health probes included) `D` after starting (0: never)")
 	flag.Parse()
 
-	done := 0
 	handle := func(inputs [][]byte) ([][]byte, []error) {
 		for range inputs {
-			if done == *crashAfter {
-				fmt.Fprintf(os.Stderr, "echo: crashing on job %d as asked (--crash-after %d)\n", done+1, *crashAfter)
-				os.Exit(3)
-			}
-			if done == *hangAfter {
-				fmt.Fprintf(os.Stderr, "echo: hanging on job %d as asked (--hang-after %d)\n", done+1, *hangAfter)
-				time.Sleep(math.MaxInt64)
-			}
-			done++
+			faults.Job()
 		}
 		time.Sleep(*delay)
 		errs := make([]error, len(inputs))

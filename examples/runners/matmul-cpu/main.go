@@ -16,21 +16,31 @@
 // package's (matmul.DecodeJob, matmul.Multiply, matmul.EncodeResult), so the
 // module's in-process fallback and this worker cannot disagree. Invalid input
 // fails the job with a message naming the problem; the worker keeps serving.
+//
+// For fault tests, --crash-after N and --hang-after N (package
+// examples/runners/internal/fault) make the worker exit with status 3, or
+// stop answering, on receiving the job after the first N; without them it
+// never does.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 
 	"github.com/taorun/taorun/examples/pocsubnet/matmul"
+	"github.com/taorun/taorun/examples/runners/internal/fault"
 	"github.com/taorun/taorun/host/runner/frame"
 )
 
 func main() {
+	faults := fault.Flags(flag.CommandLine, "matmul-cpu")
+	flag.Parse()
 	handle := func(inputs [][]byte) ([][]byte, []error) {
 		outs := make([][]byte, len(inputs))
 		errs := make([]error, len(inputs))
 		for i, in := range inputs {
+			faults.Job()
 			outs[i], errs[i] = multiply(in)
 		}
 		return outs, errs

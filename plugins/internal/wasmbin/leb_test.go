@@ -1,29 +1,20 @@
 package wasmbin
 
 import (
-	"bufio"
 	"encoding/hex"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/taorun/taorun/internal/testfiles"
 )
 
 // TestLEB128 decodes the vectors in testdata/leb.txt and checks that
 // canonical inputs re-encode to the same bytes.
 func TestLEB128(t *testing.T) {
-	f, err := os.Open("testdata/leb.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	n := 0
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' {
-			continue
-		}
+	lines := testfiles.Lines(t, "testdata/leb.txt")
+	for _, line := range lines {
+		line = strings.TrimSpace(line)
 		fields := strings.SplitN(line, " ", 3)
 		kind, hx, want := fields[0], fields[1], fields[2]
 		if hx == "-" {
@@ -33,7 +24,6 @@ func TestLEB128(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", line, err)
 		}
-		n++
 		r := NewReader(b, 0)
 		var got string
 		var enc []byte
@@ -75,7 +65,7 @@ func TestLEB128(t *testing.T) {
 			t.Errorf("%s: re-encoded as %x", line, enc)
 		}
 	}
-	if n < 25 {
-		t.Fatalf("only %d vectors", n)
+	if len(lines) < 25 {
+		t.Fatalf("only %d vectors", len(lines))
 	}
 }
