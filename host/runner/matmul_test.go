@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/binary"
 	"math/rand/v2"
-	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	matmulgpu "github.com/taorun/taorun/examples/runners/matmul-gpu"
 )
 
 // matmulInput encodes the matmul payload (see examples/runners/matmul-cpu).
@@ -48,16 +50,46 @@ func randomMatmul(rng *rand.Rand, n, k, m, p uint32) ([]byte, []byte) {
 	return matmulInput(n, k, m, p, a, b), matmulWant(n, k, m, p, a, b)
 }
 
-// matmulWorkers are the matmul worker commands; Python ones need python3.
-var matmulWorkers = []struct {
+// matmulWorker is a matmul worker to test.
+type matmulWorker struct {
 	name    string
-	command func() []string
-	python  bool
-}{
-	{"go-cpu", func() []string { return []string{workerPath("matmul-cpu")} }, false},
-	{"python-cpu-pure", func() []string {
-		return []string{"python3", "../../examples/runners/matmul-gpu/worker.py", "--device", "cpu-pure", "--max-batch", "3"}
-	}, true},
+	command func() []string // the command, with python3 from PATH for worker.py
+	python  bool            // worker.py, which spells "≥" as ">="
+	device  string          // worker.py --device
+}
+
+// matmulWorkers are the workers every matmul test runs (protocol_test.go
+// too): the Go one and worker.py with the standard library only.
+var matmulWorkers = []matmulWorker{
+	{name: "go-cpu", command: func() []string { return []string{workerPath("matmul-cpu")} }},
+	{name: "python-cpu-pure", command: func() []string { return pythonMatmul("python3", "cpu-pure") }, python: true, device: "cpu-pure"},
+}
+
+// matmulArrayWorkers are worker.py with NumPy and with PyTorch on the CPU
+// device, which runs the GPU path's Torch class. TestMatmulWorkers skips one
+// the interpreter cannot import, unless TAORUN_REQUIRE_TORCH (set by
+// scripts/test.sh) makes that a failure.
+var matmulArrayWorkers = []matmulWorker{
+	{name: "python-numpy", python: true, device: "numpy"},
+	{name: "python-torch-cpu", python: true, device: "torch-cpu"},
+}
+
+func pythonMatmul(python, device string) []string {
+	return []string{python, matmulgpu.Worker(), "--device", device, "--max-batch", "3"}
+}
+
+// matmulCommand returns w's command, with the interpreter package matmulgpu
+// picks for worker.py, and the name the worker says hello with.
+func matmulCommand(t *testing.T, w matmulWorker) ([]string, string) {
+	if !w.python {
+		return w.command(), "matmul-cpu"
+	}
+	for _, b := range matmulgpu.Backends {
+		if b.Device == w.device {
+			return pythonMatmul(matmulgpu.ForBackend(t, b).Path, w.device), "matmul-" + w.device
+		}
+	}
+	return pythonMatmul(matmulgpu.Interpreter(t).Path, w.device), "matmul-" + w.device
 }
 
 func TestMatmulWorkers(t *testing.T) {
@@ -86,12 +118,16 @@ func TestMatmulWorkers(t *testing.T) {
 		{matmulInput(1, 1, 1, 7, []uint32{1}, []uint32{9}), "entry B[0] is 9, not below p=7"},
 		{matmulInput(1, 1, 1, 7, []uint32{0x80000000}, []uint32{1}), "entry A[0] is 2147483648, not below p=7"},
 	}
-	for _, w := range matmulWorkers {
+	for _, w := range append(slices.Clone(matmulWorkers), matmulArrayWorkers...) {
 		t.Run(w.name, func(t *testing.T) {
-			if _, err := exec.LookPath("python3"); w.python && err != nil {
-				t.Skip("python3 is not installed")
+			command, hello := matmulCommand(t, w)
+			s, _ := start(t, RunnerConfig{Name: "matmul", Kind: KindExec, Command: command, Timeout: 30 * time.Second})
+			// The worker runs the backend asked for (worker.py's single
+			// devices never fall back to another).
+			health, err := s.WaitReady(context.Background(), "matmul")
+			if err != nil || len(health) != 1 || !strings.Contains(health[0].Detail, hello+" ") {
+				t.Fatalf("worker health %+v, %v: want one worker named %s", health, err, hello)
 			}
-			s, _ := start(t, RunnerConfig{Name: "matmul", Kind: KindExec, Command: w.command(), Timeout: 30 * time.Second})
 			// Submit everything at once so batch frames are exercised too.
 			var submitted []*Job
 			for _, j := range jobs {

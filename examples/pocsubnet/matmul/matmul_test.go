@@ -9,8 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	matmulgpu "github.com/taorun/taorun/examples/runners/matmul-gpu"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/vectors.json from the Go implementation")
@@ -235,16 +238,34 @@ func TestFreivaldsRound(t *testing.T) {
 
 // TestPythonWorkerMatchesGoldenVectors runs the Python worker's own test
 // (examples/runners/matmul-gpu/test_worker.py), which feeds every golden
-// vector to each backend installed here and requires identical bytes and
-// error texts.
+// vector to each backend that starts here and requires identical bytes and
+// error texts. The backends the chosen interpreter imports (NumPy and the GPU
+// path's Torch class on the CPU device; under TAORUN_REQUIRE_TORCH, which
+// scripts/test.sh sets, all of them) must start and be tested, or it fails.
 func TestPythonWorkerMatchesGoldenVectors(t *testing.T) {
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 is not installed")
-	}
-	cmd := exec.Command("python3", "../../runners/matmul-gpu/test_worker.py", "-v")
+	py := matmulgpu.ForTest(t)
+	want := matmulgpu.Devices(py.Available())
+	cmd := exec.Command(py.Path, matmulgpu.TestScript(), "-v")
+	cmd.Env = append(os.Environ(), matmulgpu.RequireBackendsEnv+"="+strings.Join(want, ","))
 	out, err := cmd.CombinedOutput()
-	t.Logf("%s", out)
+	t.Logf("%s %s with %s=%s:\n%s", py.Path, matmulgpu.TestScript(), matmulgpu.RequireBackendsEnv, strings.Join(want, ","), out)
 	if err != nil {
 		t.Fatalf("python worker test: %v", err)
 	}
+	tested := testedBackends(string(out))
+	for _, b := range append([]string{"cpu-pure"}, want...) {
+		if !slices.Contains(tested, b) {
+			t.Errorf("backend %s was not tested (tested: %v)", b, tested)
+		}
+	}
+}
+
+// testedBackends parses test_worker.py's "backends tested: a b c" line.
+func testedBackends(out string) []string {
+	for line := range strings.Lines(out) {
+		if rest, ok := strings.CutPrefix(line, "backends tested:"); ok {
+			return strings.Fields(rest)
+		}
+	}
+	return nil
 }

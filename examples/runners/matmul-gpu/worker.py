@@ -22,12 +22,16 @@ with 2 <= p <= 65536, entries < p, 1 <= k <= 2**21, so every dot product is
 below 2**53 and a float64 matmul is exact.
 
 Devices (--device):
-    cuda      PyTorch (or CuPy when PyTorch is missing) on the GPU chosen by
-              CUDA_VISIBLE_DEVICES, which taorun sets per worker; it appears
-              as cuda:0 inside this process.
-    cpu       NumPy (or PyTorch on the CPU) on the CPU.
-    cpu-pure  the standard library only; slow, for tests without NumPy.
-    auto      cuda if available, else cpu, else cpu-pure (the default).
+    cuda        PyTorch (or CuPy when PyTorch is missing) on the GPU chosen by
+                CUDA_VISIBLE_DEVICES, which taorun sets per worker; it appears
+                as cuda:0 inside this process.
+    cpu         NumPy (or PyTorch on the CPU) on the CPU.
+    cpu-pure    the standard library only; slow, for tests without NumPy.
+    auto        cuda if available, else cpu, else cpu-pure (the default).
+    numpy, torch-cpu, torch-cuda, cupy
+                exactly that backend, with no fallback: the worker refuses to
+                start when it cannot run. Tests use torch-cpu to exercise the
+                GPU code path (the same Torch class) on a machine without one.
 
 Logs go to stderr; stdout carries frames only.
 """
@@ -137,7 +141,7 @@ class PurePython:
 class NumPy:
     """NumPy int64 matmul on the CPU (exact: sums stay below 2**53)."""
 
-    name = "cpu"
+    name = "numpy"
 
     def __init__(self):
         import numpy
@@ -188,9 +192,25 @@ class Torch:
         a = torch.frombuffer(bytearray(ab), dtype=torch.int32).to(self.device, torch.float64).reshape(n, k)
         b = torch.frombuffer(bytearray(bb), dtype=torch.int32).to(self.device, torch.float64).reshape(k, m)
         check_entries(torch.cat([a.reshape(-1), b.reshape(-1)]), p, n * k)
-        c = torch.remainder(a @ b, p).to(torch.int32).contiguous().cpu()
-        # Native int32 bytes are little-endian u32 here (checked in main).
-        return encode(n, m, bytes(c.untyped_storage()))
+        c = torch.remainder(a @ b, p).to(torch.int32).cpu()
+        return encode(n, m, tensor_bytes(torch, c))
+
+
+def tensor_bytes(torch, t, use_numpy=True):
+    """The little-endian u32 bytes of an int32 CPU tensor of values in 0..2**31-1.
+
+    Goes through NumPy when torch can (torch.Tensor.untyped_storage only
+    exists from torch 2.0; Debian bookworm ships 1.13), else packs the values
+    one by one (torch runs without NumPy, if slowly here)."""
+    flat = t.reshape(-1)
+    if flat.dtype != torch.int32:
+        raise TypeError("tensor_bytes wants int32, got %s" % flat.dtype)
+    if use_numpy:
+        try:
+            return flat.numpy().astype("<u4").tobytes()
+        except (RuntimeError, ImportError):  # "Numpy is not available"
+            pass
+    return struct.pack("<%dI" % flat.numel(), *flat.tolist())
 
 
 class CuPy:
@@ -231,6 +251,11 @@ BACKENDS = {
     "cpu": lambda: first_working([NumPy, lambda: Torch("cpu")]),
     "cpu-pure": PurePython,
     "auto": lambda: first_working([lambda: Torch("cuda"), CuPy, NumPy, lambda: Torch("cpu"), PurePython]),
+    # Exactly one backend, no fallback (test_worker.py's names too).
+    "numpy": NumPy,
+    "torch-cpu": lambda: Torch("cpu"),
+    "torch-cuda": lambda: Torch("cuda"),
+    "cupy": CuPy,
 }
 
 
