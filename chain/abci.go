@@ -52,8 +52,9 @@ type executed struct {
 
 // CheckTx validates a tx for the mempool against committed state: canonical
 // decoding, genesis hash, fee floor, signature, nonce (not below the account's,
-// at most MaxNonceAhead above) and a balance that covers the fee. It changes
-// nothing. Safe for concurrent use.
+// at most MaxNonceAhead above) and a balance that covers the fee; a fee-free
+// tx instead of the fee floor passes its call's admission checks as of the
+// next block. It changes nothing. Safe for concurrent use.
 func (c *Chain) CheckTx(raw []byte) (*tx.Tx, error) {
 	t, err := tx.Decode(raw)
 	if err != nil {
@@ -66,7 +67,10 @@ func (c *Chain) CheckTx(raw []byte) (*tx.Tx, error) {
 			c.sigs.add(h)
 		}
 	}
-	if err := c.checkValidity(c.store, t, sigOK, MaxNonceAhead); err != nil {
+	// The next block's height: what a fee-free call's rate limits are
+	// checked against (the block may still refuse it: its hooks and earlier
+	// txs run first).
+	if _, err := c.checkValidity(c.store, t, sigOK, MaxNonceAhead, c.Head().Header.Height+1, nil); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -242,7 +246,8 @@ func (c *Chain) commit(ex *executed) error {
 func (c *Chain) execute(p *Proposal) (*executed, error) {
 	head := c.Head()
 	blk := state.NewOverlay(c.store)
-	bc := &BlockContext{State: blk, Height: p.Height, Time: p.Time, Proposer: p.Proposer, ParentHash: head.Hash, epochObs: c.epochObs}
+	bc := &BlockContext{State: blk, Height: p.Height, Time: p.Time, Proposer: p.Proposer, ParentHash: head.Hash, epochObs: c.epochObs,
+		feeFree: feeFreeSlots{}}
 	bc.mods = c.newBlockModules(bc)
 	for _, h := range c.hooks {
 		if err := h.BeginBlock(bc); err != nil {

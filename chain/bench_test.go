@@ -88,3 +88,31 @@ func BenchmarkBlockCommit(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCheckTxSetWeights compares CheckTx of a paying set_weights with a
+// fee-free one (which also runs the call's admission checks), signatures
+// cached as after the first check.
+func BenchmarkCheckTxSetWeights(b *testing.B) {
+	c, _ := benchChain(b, 0)
+	defer c.Close()
+	for _, s := range weightsBase { // Alice's owner hotkey funded, subnet 1
+		res := produce(b, c, tx.New(s.k, c.GenesisHash(), nonce(b, c, s.k), s.call, 0).Encode())
+		if rc := res.Receipts[0]; rc.Status != 0 {
+			b.Fatalf("%s: %s", tx.Name(s.call.Kind()), rc.Error)
+		}
+	}
+	call := tx.SetWeights{Netuid: 1, Uids: []uint16{1, 0}, Weights: []uint16{2, 1}}
+	for _, bc := range []struct {
+		name string
+		fee  uint64
+	}{{"paying", tx.MinFee(&tx.Tx{Call: call})}, {"fee-free", 0}} {
+		b.Run(bc.name, func(b *testing.B) {
+			raw := tx.NewWithFee(aliceHot, c.GenesisHash(), 0, call, bc.fee).Encode()
+			for i := 0; i < b.N; i++ {
+				if _, err := c.CheckTx(raw); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

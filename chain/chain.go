@@ -16,15 +16,58 @@
 //     synced pebble batch. After a crash, Open resumes at the last committed
 //     block with its state root.
 //   - An invalid tx (wrong genesis, bad signature, wrong nonce, fee too low or
-//     unpayable) has no effect; a valid tx whose call fails pays its fee (burned)
-//     and consumes its nonce, and nothing else changes.
+//     unpayable, a fee-free call refused) has no effect; a valid tx whose call
+//     fails pays its fee (burned) and consumes its nonce, and nothing else
+//     changes.
 //   - The supply invariant (CheckSupply) holds after every committed block.
+//
+// # Fee-free calls
+//
+// As in subtensor, where serve_axon, set_weights, commit_weights and
+// reveal_weights are Pays::No, a validator or miner hotkey that holds no TAO
+// can send those calls: the call table marks them (tx.Spec.FeeFree), and a
+// tx of such a call whose fee is below tx.MinFee is fee-free
+// (tx.FeeFreeNetuid). Spam is bounded by validity instead of a fee:
+//
+//   - A fee-free tx is valid only if its call's own chain checks pass at that
+//     point of the block (package chain/subnet's Admit functions, the same
+//     check code the call runs): the signer is a hotkey registered on the
+//     call's netuid, and the weights rate limit (set_weights,
+//     reveal_weights), the commit rate limit and commit-reveal rules
+//     (commit_weights: commit-reveal on, a pending commit at least
+//     weights_rate_limit blocks old; reveal_weights: a matching commit whose
+//     reveal epoch is now) or the serving rate limit (serve_axon) allow it,
+//     with every other check of the call (validator permit, uids, version
+//     key, axon address). CheckTx checks it against committed state at the
+//     next height, block execution at the tx's place in the block; both are
+//     deterministic. A refused one is invalid (ErrFeeFreeRefused wrapping the
+//     check's error): no effect, not included, dropped from the mempool.
+//   - At most one fee-free tx per signer and subnet per block (later ones are
+//     invalid in that block), so a hotkey whose calls the subnet module
+//     keeps rejecting, or a subnet with weights_rate_limit 0, still costs at
+//     most one hook run per hotkey, subnet and block.
+//   - A valid fee-free tx consumes its nonce and pays its fee as a tip (0 is
+//     fine: then its balance is not touched at all), also when the call then
+//     fails; since the chain checks passed, only the subnet module's verdict
+//     (validate_weights rejecting) can still fail it.
+//   - Nonces: a hotkey that never held TAO may sign with nonce 0 (an absent
+//     nonce reads 0); its first included tx writes its nonce record, which
+//     is never removed, so a tx can never replay, also after the hotkey is
+//     deregistered or registered again.
+//   - Module hook fees (modules.HookFee of validate_weights' gas) are waived
+//     for a fee-free tx: the hotkey may hold nothing, and the hook's work is
+//     bounded by the rate limits, the per-block slot and the subnet's
+//     validate_weights_gas limit. A paying tx (fee at least tx.MinFee) of the
+//     same calls behaves exactly as before: it is included when its call
+//     fails, and pays the hook fee.
 //
 // # Extending
 //
 //   - A call: a kind and decoder in package tx (its call table), a handler in
 //     this package's handlers table (tests fail if one is missing). Handlers get
-//     a CallContext whose State is discarded when they return an error.
+//     a CallContext whose State is discarded when they return an error. A
+//     call marked FeeFree in the table also needs its entry in admissions
+//     (feefree.go).
 //   - Per-block logic (emission, epochs): a Hook passed in Options.Hooks.
 //   - Subnet modules: Options.Modules runs their chain-side hooks inside the
 //     subnet calls and epochs (module_hooks.go); a hook's node fault

@@ -14,8 +14,10 @@ import (
 // Transaction errors. Validity errors (the first group) make a tx invalid: it
 // is refused by CheckTx, left out of proposals, and has no effect at all.
 // Dispatch errors (the second group) come from the call itself: the tx is
-// included, pays its fee and consumes its nonce, and the call's writes are
-// discarded. Errors returned by this package wrap one of these, with details.
+// included, pays its fee (a fee-free one: its tip, if any) and consumes its
+// nonce, and the call's writes are discarded. ErrFeeFreeRefused (feefree.go)
+// is a validity error too. Errors returned by this package wrap one of
+// these, with details.
 var (
 	ErrWrongGenesis    = errors.New("wrong genesis hash")
 	ErrBadSignature    = errors.New("bad signature")
@@ -50,6 +52,9 @@ type CallContext struct {
 	events   []block.Event
 	// mods runs the subnet module hooks of the block (nil: none).
 	mods *blockModules
+	// feeFree marks a fee-free transaction's call: its module hook fees are
+	// waived (subnetOps).
+	feeFree bool
 }
 
 // Emit records an event in the tx's receipt (dropped if the call fails).
@@ -147,70 +152,87 @@ func applySudoMint(ctx *CallContext, call tx.Call) error {
 }
 
 // checkValidity runs the checks that decide whether t may be included at all,
-// against r: genesis, fee floor, signature (sigOK, computed by the caller,
-// possibly in parallel), exact nonce (or, with ahead > 0, a nonce up to ahead
-// past it) and the balance to pay the fee.
-func (c *Chain) checkValidity(r state.Reader, t *tx.Tx, sigOK bool, ahead uint64) error {
+// against r at block height: genesis, fee floor, signature (sigOK, computed
+// by the caller, possibly in parallel), exact nonce (or, with ahead > 0, a
+// nonce up to ahead past it) and the balance to pay the fee. A fee-free
+// transaction (tx.FeeFreeNetuid) skips the fee floor and must instead pass
+// admitFeeFree (used: the block's fee-free slots, nil in CheckTx); feeFree
+// reports that it is one.
+func (c *Chain) checkValidity(r state.Reader, t *tx.Tx, sigOK bool, ahead, height uint64, used feeFreeSlots) (feeFree bool, err error) {
 	if t.Genesis != c.genesisHash {
-		return fmt.Errorf("%w: tx is for %s, this chain is %s", ErrWrongGenesis, t.Genesis, c.genesisHash)
+		return false, fmt.Errorf("%w: tx is for %s, this chain is %s", ErrWrongGenesis, t.Genesis, c.genesisHash)
 	}
 	if _, ok := handlers[t.Call.Kind()]; !ok {
-		return fmt.Errorf("%w: %s", ErrUnsupportedCall, tx.Name(t.Call.Kind()))
+		return false, fmt.Errorf("%w: %s", ErrUnsupportedCall, tx.Name(t.Call.Kind()))
 	}
-	if min := tx.MinFee(t); t.Fee < min {
-		return fmt.Errorf("%w: fee %d rao, minimum %d", ErrFeeTooLow, t.Fee, min)
+	netuid, feeFree := tx.FeeFreeNetuid(t)
+	if min := tx.MinFee(t); t.Fee < min && !feeFree {
+		return false, fmt.Errorf("%w: fee %d rao, minimum %d", ErrFeeTooLow, t.Fee, min)
 	}
 	if !sigOK {
-		return ErrBadSignature
+		return false, ErrBadSignature
 	}
 	nonce, err := state.Nonce(r, t.Signer)
 	if err != nil {
-		return err
+		return false, err
 	}
 	switch {
 	case t.Nonce < nonce:
-		return fmt.Errorf("%w: tx nonce %d, account nonce %d", ErrNonceTooLow, t.Nonce, nonce)
+		return false, fmt.Errorf("%w: tx nonce %d, account nonce %d", ErrNonceTooLow, t.Nonce, nonce)
 	case t.Nonce > nonce+ahead:
-		return fmt.Errorf("%w: tx nonce %d, account nonce %d", ErrNonceTooHigh, t.Nonce, nonce)
+		return false, fmt.Errorf("%w: tx nonce %d, account nonce %d", ErrNonceTooHigh, t.Nonce, nonce)
 	}
 	bal, err := state.Balance(r, t.Signer)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if bal < t.Fee {
 		if bal == 0 && nonce == 0 {
-			return fmt.Errorf("%w: %s cannot pay the %d rao fee", ErrUnknownAccount, t.Signer.SS58(), t.Fee)
+			return false, fmt.Errorf("%w: %s cannot pay the %d rao fee", ErrUnknownAccount, t.Signer.SS58(), t.Fee)
 		}
-		return fmt.Errorf("%w: have %d rao, fee %d", ErrCannotPayFee, bal, t.Fee)
+		return false, fmt.Errorf("%w: have %d rao, fee %d", ErrCannotPayFee, bal, t.Fee)
 	}
-	return nil
+	if feeFree {
+		// Last: the most expensive check, and the only one that uses the
+		// block's slot.
+		if err := admitFeeFree(r, t, netuid, height, used); err != nil {
+			return false, err
+		}
+	}
+	return feeFree, nil
 }
 
 // applyTx executes one tx on blk and returns its receipt (Height, Index and
 // TxHash are filled by the caller) and, for an invalid tx, the validity error.
 // Consensus-critical. An invalid tx leaves blk untouched; otherwise the fee is
 // burned and the nonce bumped, and the call's writes are kept only if it
-// succeeds. The error result is for storage failures and node faults
-// (ErrNodeFault) only.
+// succeeds. A fee-free tx pays only its tip (nothing when its fee is 0: no
+// balance write at all, so a hotkey that never held TAO gets just its nonce
+// record) and runs its module hooks with their gas fee waived. The error
+// result is for storage failures and node faults (ErrNodeFault) only.
 func (c *Chain) applyTx(blk *state.Overlay, bc *BlockContext, t *tx.Tx, sigOK bool) (*block.Receipt, error, error) {
-	if err := c.checkValidity(blk, t, sigOK, 0); err != nil {
+	feeFree, err := c.checkValidity(blk, t, sigOK, 0, bc.Height, bc.feeFree)
+	if err != nil {
 		return &block.Receipt{Status: block.StatusInvalid, Error: err.Error()}, err, nil
 	}
 	fo := blk.Child()
-	bal, err := state.Balance(fo, t.Signer)
-	if err != nil {
-		return nil, nil, err
+	if t.Fee > 0 {
+		bal, err := state.Balance(fo, t.Signer)
+		if err != nil {
+			return nil, nil, err
+		}
+		burned, err := state.Burned(fo)
+		if err != nil {
+			return nil, nil, err
+		}
+		state.SetBalance(fo, t.Signer, bal-t.Fee)
+		state.SetBurned(fo, burned+t.Fee)
 	}
-	burned, err := state.Burned(fo)
-	if err != nil {
-		return nil, nil, err
-	}
-	state.SetBalance(fo, t.Signer, bal-t.Fee)
-	state.SetBurned(fo, burned+t.Fee)
 	state.SetNonce(fo, t.Signer, t.Nonce+1)
 
 	rc := &block.Receipt{Status: block.StatusSuccess, Fee: t.Fee}
-	ctx := &CallContext{State: fo.Child(), Signer: t.Signer, Height: bc.Height, Time: bc.Time, Proposer: bc.Proposer, mods: bc.mods}
+	ctx := &CallContext{State: fo.Child(), Signer: t.Signer, Height: bc.Height, Time: bc.Time, Proposer: bc.Proposer, mods: bc.mods,
+		feeFree: feeFree}
 	if err := c.dispatch(ctx, t.Call); err != nil {
 		if errors.Is(err, ErrNodeFault) {
 			return nil, nil, err

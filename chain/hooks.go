@@ -35,6 +35,9 @@ type BlockContext struct {
 	events     []block.Event
 	// mods runs the subnet module hooks of this block (nil: none).
 	mods *blockModules
+	// feeFree holds the fee-free slots the block's transactions used (one
+	// per signer and subnet; see admitFeeFree).
+	feeFree feeFreeSlots
 	// epochObs is Options.EpochObserver (nil: none).
 	epochObs func(netuid uint16, took time.Duration)
 }

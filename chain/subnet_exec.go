@@ -198,7 +198,12 @@ func applyRevealWeights(ctx *CallContext, call tx.Call) error {
 }
 
 // subnetOps returns the subnet operations of the call: with the block's
-// module hooks when the chain has a module runner.
+// module hooks when the chain has a module runner, their gas fees waived for
+// a fee-free transaction (hookFeesWaived).
 func (c *CallContext) subnetOps() subnet.Hooked {
-	return subnet.Hooked{Modules: c.mods.subnetHooks()}
+	mods := c.mods.subnetHooks()
+	if c.feeFree && mods != nil {
+		mods = hookFeesWaived{mods}
+	}
+	return subnet.Hooked{Modules: mods}
 }

@@ -69,6 +69,12 @@
 //     it was, module storage included; the weights and registration hooks'
 //     gas fee is burned from the sender. The package functions are Hooked{}'s
 //     and run no module.
+//   - Admission: AdmitSetWeights, AdmitCommitWeights, AdmitRevealWeights
+//     and AdmitServeAxon run exactly the checks of their operations (shared
+//     check functions), read-only; package chain uses them to admit the
+//     fee-free transactions of registered hotkeys (admit.go). Commits are
+//     rate limited like weights: a pending commit is replaced only once it
+//     is weights_rate_limit blocks old.
 //   - Cost: per-block work is a few reads per subnet, served from one
 //     iteration of each per-subnet prefix (see prefetch.go); an epoch reads
 //     its uids' records with one prefix iteration per kind and 256 uids (see

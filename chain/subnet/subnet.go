@@ -359,28 +359,38 @@ func Burn(r state.Reader, netuid uint16) (uint64, error) {
 // IP, the first 12 zero) or 6, the address non-zero, the port non-zero.
 func ServeAxon(o *state.Overlay, hotkey types.AccountID, netuid uint16, ax Axon, height uint64) error {
 	return atomically(o, func(s *rw) error {
-		uid, ok := s.uid(netuid, hotkey)
-		if !ok {
-			return fmt.Errorf("%w: %s on %d", ErrNotRegistered, hotkey.SS58(), netuid)
-		}
-		var zero [16]byte
-		switch {
-		case ax.IPType != 4 && ax.IPType != 6:
-			return fmt.Errorf("%w: ip type %d, want 4 or 6", ErrBadAxon, ax.IPType)
-		case ax.IPType == 4 && ([12]byte(ax.IP[:12]) != [12]byte{} || [4]byte(ax.IP[12:]) == [4]byte{}):
-			return fmt.Errorf("%w: bad IPv4 address %x", ErrBadAxon, ax.IP)
-		case ax.IP == zero:
-			return fmt.Errorf("%w: zero IPv6 address", ErrBadAxon)
-		case ax.Port == 0:
-			return fmt.Errorf("%w: port 0", ErrBadAxon)
-		}
-		nr, _ := s.neuron(netuid, uid)
-		if limit := s.param(netuid, PServingRateLimit); nr.Axon.IPType != 0 && satSub(height, nr.Axon.Block) < limit {
-			return fmt.Errorf("%w: axon served at block %d, next allowed at %d", ErrRateLimited, nr.Axon.Block, nr.Axon.Block+limit)
+		uid, nr, err := s.checkServeAxon(hotkey, netuid, ax, height)
+		if err != nil {
+			return err
 		}
 		ax.Block = height
 		nr.Axon = ax
 		s.setNeuron(netuid, uid, &nr)
 		return nil
 	})
+}
+
+// checkServeAxon runs ServeAxon's checks, writing nothing (ServeAxon and
+// AdmitServeAxon share it), and returns hotkey's uid and neuron record.
+func (s *rw) checkServeAxon(hotkey types.AccountID, netuid uint16, ax Axon, height uint64) (uint16, Neuron, error) {
+	uid, ok := s.uid(netuid, hotkey)
+	if !ok {
+		return 0, Neuron{}, fmt.Errorf("%w: %s on %d", ErrNotRegistered, hotkey.SS58(), netuid)
+	}
+	var zero [16]byte
+	switch {
+	case ax.IPType != 4 && ax.IPType != 6:
+		return 0, Neuron{}, fmt.Errorf("%w: ip type %d, want 4 or 6", ErrBadAxon, ax.IPType)
+	case ax.IPType == 4 && ([12]byte(ax.IP[:12]) != [12]byte{} || [4]byte(ax.IP[12:]) == [4]byte{}):
+		return 0, Neuron{}, fmt.Errorf("%w: bad IPv4 address %x", ErrBadAxon, ax.IP)
+	case ax.IP == zero:
+		return 0, Neuron{}, fmt.Errorf("%w: zero IPv6 address", ErrBadAxon)
+	case ax.Port == 0:
+		return 0, Neuron{}, fmt.Errorf("%w: port 0", ErrBadAxon)
+	}
+	nr, _ := s.neuron(netuid, uid)
+	if limit := s.param(netuid, PServingRateLimit); nr.Axon.IPType != 0 && satSub(height, nr.Axon.Block) < limit {
+		return 0, Neuron{}, fmt.Errorf("%w: axon served at block %d, next allowed at %d", ErrRateLimited, nr.Axon.Block, nr.Axon.Block+limit)
+	}
+	return uid, nr, nil
 }

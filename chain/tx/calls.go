@@ -41,7 +41,7 @@ type Call interface {
 
 // Spec describes one call kind: its name (as shown in receipts and RPC), its
 // base fee, whether only the sudo account may submit it, the largest encoded
-// transaction that may carry it, and its decoder.
+// transaction that may carry it, its decoder, and whether it may go fee-free.
 type Spec struct {
 	Kind    CallKind
 	Name    string
@@ -53,28 +53,37 @@ type Spec struct {
 	MaxBytes int
 	// Decode reads the arguments; errors go through r (the caller checks r.Done).
 	Decode func(r *codec.Reader) Call
+	// FeeFree, when set, marks a call that a hotkey registered on a subnet
+	// may send without the fee, as subtensor's Pays::No calls (see
+	// FeeFreeNetuid): it returns that subnet, the call's netuid. Package
+	// chain then requires the call's own checks to pass before inclusion
+	// instead (its admissions table; a test checks that every such entry
+	// has one).
+	FeeFree func(c Call) (netuid uint16)
 }
 
 // specs is the call table, in kind order. Adding a call = one entry here plus
 // its handler in package chain (a test checks that every entry has one).
+// The fee-free calls are subtensor's Pays::No ones that taorun has:
+// serve_axon, set_weights, commit_weights and reveal_weights.
 var specs = []Spec{
-	{KindTransfer, "transfer", 100_000, false, MaxTxBytes, decodeTransfer},
-	{KindSudoMint, "sudo_mint", 0, true, MaxTxBytes, decodeSudoMint},
-	{KindSudoSet, "sudo_set", 0, true, MaxTxBytes, decodeSudoSet},
-	{KindCreateSubnet, "register_network", 100_000, false, MaxTxBytes, decodeCreateSubnet},
-	{KindSetHyperparameter, "set_hyperparameter", 100_000, false, MaxTxBytes, decodeSetHyperparameter},
-	{KindBurnedRegister, "burned_register", 100_000, false, MaxTxBytes, decodeBurnedRegister},
-	{KindServeAxon, "serve_axon", 100_000, false, MaxTxBytes, decodeServeAxon},
-	{KindAddStake, "add_stake", 100_000, false, MaxTxBytes, decodeAddStake},
-	{KindRemoveStake, "remove_stake", 100_000, false, MaxTxBytes, decodeRemoveStake},
-	{KindMoveStake, "move_stake", 100_000, false, MaxTxBytes, decodeMoveStake},
-	{KindSetDelegateTake, "set_delegate_take", 100_000, false, MaxTxBytes, decodeSetDelegateTake},
-	{KindSetWeights, "set_weights", 100_000, false, MaxTxBytes, decodeSetWeights},
-	{KindCommitWeights, "commit_weights", 100_000, false, MaxTxBytes, decodeCommitWeights},
-	{KindRevealWeights, "reveal_weights", 100_000, false, MaxTxBytes, decodeRevealWeights},
-	{KindUploadModule, "upload_module", 100_000, false, MaxUploadTxBytes, decodeUploadModule},
-	{KindActivateModule, "activate_module", 100_000, false, MaxTxBytes, decodeActivateModule},
-	{KindDeactivateModule, "deactivate_module", 100_000, false, MaxTxBytes, decodeDeactivateModule},
+	{KindTransfer, "transfer", 100_000, false, MaxTxBytes, decodeTransfer, nil},
+	{KindSudoMint, "sudo_mint", 0, true, MaxTxBytes, decodeSudoMint, nil},
+	{KindSudoSet, "sudo_set", 0, true, MaxTxBytes, decodeSudoSet, nil},
+	{KindCreateSubnet, "register_network", 100_000, false, MaxTxBytes, decodeCreateSubnet, nil},
+	{KindSetHyperparameter, "set_hyperparameter", 100_000, false, MaxTxBytes, decodeSetHyperparameter, nil},
+	{KindBurnedRegister, "burned_register", 100_000, false, MaxTxBytes, decodeBurnedRegister, nil},
+	{KindServeAxon, "serve_axon", 100_000, false, MaxTxBytes, decodeServeAxon, func(c Call) uint16 { return c.(ServeAxon).Netuid }},
+	{KindAddStake, "add_stake", 100_000, false, MaxTxBytes, decodeAddStake, nil},
+	{KindRemoveStake, "remove_stake", 100_000, false, MaxTxBytes, decodeRemoveStake, nil},
+	{KindMoveStake, "move_stake", 100_000, false, MaxTxBytes, decodeMoveStake, nil},
+	{KindSetDelegateTake, "set_delegate_take", 100_000, false, MaxTxBytes, decodeSetDelegateTake, nil},
+	{KindSetWeights, "set_weights", 100_000, false, MaxTxBytes, decodeSetWeights, func(c Call) uint16 { return c.(SetWeights).Netuid }},
+	{KindCommitWeights, "commit_weights", 100_000, false, MaxTxBytes, decodeCommitWeights, func(c Call) uint16 { return c.(CommitWeights).Netuid }},
+	{KindRevealWeights, "reveal_weights", 100_000, false, MaxTxBytes, decodeRevealWeights, func(c Call) uint16 { return c.(RevealWeights).Netuid }},
+	{KindUploadModule, "upload_module", 100_000, false, MaxUploadTxBytes, decodeUploadModule, nil},
+	{KindActivateModule, "activate_module", 100_000, false, MaxTxBytes, decodeActivateModule, nil},
+	{KindDeactivateModule, "deactivate_module", 100_000, false, MaxTxBytes, decodeDeactivateModule, nil},
 }
 
 var byKind = func() map[CallKind]Spec {

@@ -8,6 +8,7 @@
 //	signer  [32]      sr25519 public key (AccountID) that pays and signs
 //	nonce   u64       must equal the signer's account nonce when applied
 //	fee     u64       rao the signer pays; at least MinFee, the excess is a tip
+//	                  (a fee-free call, see FeeFreeNetuid, may carry less, 0 included)
 //	kind    u16       call kind (see CallKind)
 //	args    u32 len ‖ bytes   the call's own canonical encoding, fully consumed
 //	sig     [64]      sr25519 signature (context "substrate") over SigningPayload
@@ -112,18 +113,50 @@ func (t *Tx) Size() int { return len(t.Encode()) }
 // Verify reports whether the signature is the signer's over SigningPayload.
 func (t *Tx) Verify() bool { return t.Signer.Verify(t.SigningPayload(), t.Signature) }
 
-// MinFee returns the smallest fee the chain accepts for t: the call's base fee
-// plus FeePerByte per encoded byte. It does not depend on t.Fee's value (the
-// encoding is fixed width), so a client can compute it before signing.
+// MinFee returns the smallest fee the chain accepts for t as a paying
+// transaction: the call's base fee plus FeePerByte per encoded byte. It does
+// not depend on t.Fee's value (the encoding is fixed width), so a client can
+// compute it before signing.
 func MinFee(t *Tx) uint64 {
 	spec, _ := Lookup(t.Call.Kind())
 	return spec.BaseFee + FeePerByte*uint64(t.Size())
 }
 
-// New builds and signs a transaction paying MinFee plus tip.
+// FeeFreeNetuid reports whether t is a fee-free transaction and for which
+// subnet: its call is marked FeeFree in the call table and its fee is below
+// MinFee (0, or a tip smaller than the floor; a fee of MinFee or more makes
+// it an ordinary paying transaction). The chain accepts such a transaction
+// only when its signer is a hotkey registered on that subnet and the call's
+// own checks pass before inclusion (package chain).
+func FeeFreeNetuid(t *Tx) (netuid uint16, ok bool) {
+	spec, _ := Lookup(t.Call.Kind())
+	if spec.FeeFree == nil || t.Fee >= MinFee(t) {
+		return 0, false
+	}
+	return spec.FeeFree(t.Call), true
+}
+
+// DefaultFee is the fee a client offers for call by default: tip alone for a
+// call marked FeeFree (sent by its hotkey; one that does not qualify is
+// refused before inclusion, which costs nothing), MinFee plus tip for any
+// other.
+func DefaultFee(call Call, tip uint64) uint64 {
+	if spec, _ := Lookup(call.Kind()); spec.FeeFree != nil {
+		return tip
+	}
+	return MinFee(&Tx{Call: call}) + tip
+}
+
+// New builds and signs a transaction paying MinFee plus tip (a paying
+// transaction for every call kind; see NewWithFee and DefaultFee for a
+// fee-free one).
 func New(k *keys.Keypair, genesis types.Hash, nonce uint64, call Call, tip uint64) *Tx {
-	t := &Tx{Genesis: genesis, Signer: k.Public(), Nonce: nonce, Call: call}
-	t.Fee = MinFee(t) + tip
+	return NewWithFee(k, genesis, nonce, call, MinFee(&Tx{Call: call})+tip)
+}
+
+// NewWithFee builds and signs a transaction offering exactly fee rao.
+func NewWithFee(k *keys.Keypair, genesis types.Hash, nonce uint64, call Call, fee uint64) *Tx {
+	t := &Tx{Genesis: genesis, Signer: k.Public(), Nonce: nonce, Fee: fee, Call: call}
 	t.Signature = k.Sign(t.SigningPayload())
 	t.raw = t.Encode()
 	return t

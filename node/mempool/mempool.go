@@ -3,11 +3,16 @@
 // by fee.
 //
 // Invariants: at most one tx per (signer, nonce) — a second one replaces the
-// first only if it pays a strictly higher fee; the pool never holds more than
+// first only if it pays a strictly higher fee; at most one fee-free tx
+// (tx.FeeFreeNetuid) per (signer, subnet), mirroring the chain's one fee-free
+// tx per signer and subnet per block, so that free txs cannot crowd the pool;
+// the pool never holds more than
 // its tx and byte bounds (Add fails with ErrFull instead of evicting); Reap
 // returns, for each signer, only the gap-free run of nonces starting at the
-// signer's account nonce, so every reaped tx is executable in order. The pool
-// is node-local and not consensus-critical; it is safe for concurrent use.
+// signer's account nonce, so every reaped tx is executable in order. Fee-free
+// txs pay 0 (or a small tip), so under load they come after paying ones. The
+// pool is node-local and not consensus-critical; it is safe for concurrent
+// use.
 package mempool
 
 import (
@@ -26,6 +31,9 @@ var (
 	ErrFull        = errors.New("mempool full")
 	ErrDuplicate   = errors.New("tx already in mempool")
 	ErrUnderpriced = errors.New("replacement fee too low")
+	// ErrFeeFreePending refuses a second fee-free tx of a signer on a subnet
+	// while one is pending (wait for it to be included, or pay the fee).
+	ErrFeeFreePending = errors.New("a fee-free tx of this signer on this subnet is already pending")
 )
 
 type entry struct {
@@ -69,6 +77,13 @@ func (m *Mempool) Add(t *tx.Tx) error {
 			return fmt.Errorf("%w: nonce %d already pending with fee %d", ErrUnderpriced, t.Nonce, old.tx.Fee)
 		}
 		extraTxs, extraBytes = 0, len(raw)-len(old.raw)
+	}
+	if netuid, ok := tx.FeeFreeNetuid(t); ok {
+		for n, e := range q { // any match refuses: the order does not matter
+			if other, free := tx.FeeFreeNetuid(e.tx); free && other == netuid && n != t.Nonce {
+				return fmt.Errorf("%w: %s on subnet %d (nonce %d)", ErrFeeFreePending, tx.Name(e.tx.Call.Kind()), netuid, n)
+			}
+		}
 	}
 	if len(m.byHash)+extraTxs > m.maxTxs || m.bytes+extraBytes > m.maxBytes {
 		return fmt.Errorf("%w: %d txs, %d bytes pending", ErrFull, len(m.byHash), m.bytes)

@@ -89,3 +89,43 @@ func TestAddErrors(t *testing.T) {
 		t.Fatalf("byte bound: %v", err)
 	}
 }
+
+// TestFeeFreeOnePending: the pool holds at most one fee-free tx per signer
+// and subnet; paying txs, other subnets, other signers and a same-nonce
+// replacement with a higher fee are unaffected.
+func TestFeeFreeOnePending(t *testing.T) {
+	free := func(k *keys.Keypair, nonce uint64, call tx.Call, fee uint64) *tx.Tx {
+		return tx.NewWithFee(k, g, nonce, call, fee)
+	}
+	weights := func(netuid uint16) tx.Call {
+		return tx.SetWeights{Netuid: netuid, Uids: []uint16{0}, Weights: []uint16{1}}
+	}
+	axon := tx.ServeAxon{Netuid: 1, IPType: 4, Port: 1}
+	p := New(100, 1<<20)
+	steps := []struct {
+		name string
+		tx   *tx.Tx
+		want error
+	}{
+		{"first fee-free on subnet 1", free(alice, 0, weights(1), 0), nil},
+		{"second fee-free on subnet 1", free(alice, 1, axon, 0), ErrFeeFreePending},
+		{"second with a tip below the floor", free(alice, 1, tx.CommitWeights{Netuid: 1}, 5), ErrFeeFreePending},
+		{"same call paying the fee", tx.New(alice, g, 1, weights(1), 0), nil},
+		{"fee-free on subnet 2", free(alice, 2, weights(2), 0), nil},
+		{"another signer on subnet 1", free(bob, 0, weights(1), 0), nil},
+		{"replacing the pending one with a tip", free(alice, 0, weights(1), 1), nil},
+	}
+	for _, s := range steps {
+		if err := p.Add(s.tx); (s.want == nil) != (err == nil) || (s.want != nil && !errors.Is(err, s.want)) {
+			t.Fatalf("%s: %v, want %v", s.name, err, s.want)
+		}
+	}
+	if p.Len() != 4 {
+		t.Fatalf("pool holds %d txs, want 4", p.Len())
+	}
+	// Once the pending one leaves (included), the next fee-free one enters.
+	p.Remove(steps[len(steps)-1].tx.Hash())
+	if err := p.Add(free(alice, 3, axon, 0)); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -106,7 +106,8 @@ func (c *Client) ChainInfo(ctx context.Context) (*api.ChainInfo, error) {
 // BlockNumber returns the head height.
 func (c *Client) BlockNumber(ctx context.Context) (uint64, error) {
 	var n uint64
-	return n, c.Call(ctx, &n, api.MethodBlockNumber)
+	err := c.Call(ctx, &n, api.MethodBlockNumber)
+	return n, err
 }
 
 // BlockByNumber returns the block at height.
@@ -133,13 +134,15 @@ func (c *Client) Balance(ctx context.Context, account string) (uint64, error) {
 // Nonce returns the account's next nonce.
 func (c *Client) Nonce(ctx context.Context, account string) (uint64, error) {
 	var n uint64
-	return n, c.Call(ctx, &n, api.MethodGetNonce, account)
+	err := c.Call(ctx, &n, api.MethodGetNonce, account)
+	return n, err
 }
 
 // SendTransaction submits an encoded signed tx and returns its hash.
 func (c *Client) SendTransaction(ctx context.Context, raw []byte) (types.Hash, error) {
 	var h types.Hash
-	return h, c.Call(ctx, &h, api.MethodSendTransaction, "0x"+hex.EncodeToString(raw))
+	err := c.Call(ctx, &h, api.MethodSendTransaction, "0x"+hex.EncodeToString(raw))
+	return h, err
 }
 
 // Transaction returns a tx's status (api.StatusUnknown if the node never saw it).
@@ -148,8 +151,10 @@ func (c *Client) Transaction(ctx context.Context, h types.Hash) (*api.TxStatus, 
 	return &out, c.Call(ctx, &out, api.MethodGetTransaction, h.Hex())
 }
 
-// Submit signs call with k (the signer's current nonce, MinFee plus tip) and
-// sends it. It returns the tx hash.
+// Submit signs call with k (the signer's current nonce, tx.DefaultFee: the
+// tip alone for the fee-free calls a registered hotkey sends, serve_axon and
+// the weights calls, MinFee plus tip for the others) and sends it. It
+// returns the tx hash.
 func (c *Client) Submit(ctx context.Context, k *keys.Keypair, call tx.Call, tip uint64) (types.Hash, error) {
 	info, err := c.ChainInfo(ctx)
 	if err != nil {
@@ -159,7 +164,7 @@ func (c *Client) Submit(ctx context.Context, k *keys.Keypair, call tx.Call, tip 
 	if err != nil {
 		return types.Hash{}, err
 	}
-	return c.SendTransaction(ctx, tx.New(k, info.GenesisHash, nonce, call, tip).Encode())
+	return c.SendTransaction(ctx, tx.NewWithFee(k, info.GenesisHash, nonce, call, tx.DefaultFee(call, tip)).Encode())
 }
 
 // SubmitTransfer sends amount rao from k to to (see Submit).
@@ -170,7 +175,8 @@ func (c *Client) SubmitTransfer(ctx context.Context, k *keys.Keypair, to types.A
 // Subnets returns every subnet (tao_subnets), by netuid.
 func (c *Client) Subnets(ctx context.Context) ([]api.Subnet, error) {
 	var out []api.Subnet
-	return out, c.Call(ctx, &out, api.MethodSubnets)
+	err := c.Call(ctx, &out, api.MethodSubnets)
+	return out, err
 }
 
 // SubnetInfo returns one subnet with its hyperparameters (tao_subnetInfo).
