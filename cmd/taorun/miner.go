@@ -35,7 +35,7 @@ var (
 	flagInitConfig = &cli.StringFlag{Name: "module.init-config", Aliases: []string{"init-config"},
 		Usage: "`FILE` whose bytes are the input of the module's init entry point (default: none, the module's defaults)"}
 	flagFundHotkey = &cli.StringFlag{Name: "hotkey.fund", Aliases: []string{"fund-hotkey"},
-		Usage: "top the hotkey's free balance up to `TAO` from the coldkey first (the hotkey pays serve-axon and weights fees)"}
+		Usage: "top the hotkey's free balance up to `TAO` from the coldkey first (not needed to serve or set weights: a registered hotkey's serve-axon and weights transactions are fee-free, as in subtensor)"}
 )
 
 // neuronCtx is what a miner or validator run shares: the wallet's hotkey,
@@ -114,8 +114,9 @@ func openNeuron(c *cli.Context, role string) (*neuronCtx, error) {
 
 	ctx, cancel := context.WithTimeout(c.Context, time.Minute)
 	defer cancel()
-	// Order: the registration check, then the fee balance (so a hotkey that
-	// could not pay its fees is not registered for nothing), then --register.
+	// Order: the registration check, the optional top-up, then --register.
+	// The hotkey needs no balance: serve-axon and weights transactions of a
+	// registered hotkey are fee-free (chain package doc).
 	if !c.Bool(flagRegister.Name) {
 		uid, ok, err := ch.UID(ctx, netuid)
 		switch {
@@ -133,12 +134,8 @@ func openNeuron(c *cli.Context, role string) (*neuronCtx, error) {
 		}
 	}
 	bal, err := n.client.Balance(ctx, hot.Public().SS58())
-	switch {
-	case err != nil:
+	if err != nil {
 		return nil, nodeErr(err)
-	case bal == 0:
-		return nil, cli.Exit(fmt.Sprintf("hotkey %s has no TAO to pay its transaction fees (serve-axon, weights): send it some, "+
-			"or pass --%s TAO to fund it from the coldkey", hot.Public().SS58(), flagFundHotkey.Name), 1)
 	}
 	log.Info("hotkey balance", "tao", formatTAO(bal))
 	if c.Bool(flagRegister.Name) {
@@ -180,6 +177,14 @@ func openNeuron(c *cli.Context, role string) (*neuronCtx, error) {
 		log.Info("runners started", "file", path, "runners", nc.sched.Names())
 	}
 	return nc, nil
+}
+
+// moduleConfig is the module settings of both loops: the chain adapter as
+// the module source (it also reports scheduled versions, which the loops
+// compile ahead of their activation), the registry, the runners and the init
+// input.
+func (nc *neuronCtx) moduleConfig() miner.ModuleConfig {
+	return miner.ModuleConfig{Source: nc.chain, Registry: nc.reg, Runners: nc.runners, InitConfig: nc.initConfig}
 }
 
 // close releases the runners and the registry.
@@ -243,8 +248,8 @@ func minerAction(c *cli.Context) error {
 	}
 	go roster.Run(ctx, nc.blockTime/2) // a refresh per block
 
-	cfg := miner.Config{Hotkey: nc.hotkey, Netuid: nc.netuid, Chain: nc.chain, Modules: nc.chain, Registry: nc.reg,
-		Runners: nc.runners, InitConfig: nc.initConfig, Roster: roster, Logger: nc.log, MaxConcurrent: c.Int("axon.max_concurrent"),
+	cfg := miner.Config{Hotkey: nc.hotkey, Netuid: nc.netuid, Chain: nc.chain, Module: nc.moduleConfig(),
+		Roster: roster, Logger: nc.log, MaxConcurrent: c.Int("axon.max_concurrent"),
 		Policy: axon.Policy{ForceValidatorPermit: c.Bool("blacklist.force_validator_permit"),
 			AllowNonRegistered: c.Bool("blacklist.allow_non_registered")}}
 	if port == 0 {

@@ -112,9 +112,6 @@ func TestMinerValidatorBinaries(t *testing.T) {
 	f.fail(t, exitUsage, "--netuid is required", "miner", "--wallet.name", "eve", "--network", network)
 	f.fail(t, 1, "is not registered on subnet 1", "miner", "--netuid", "1", "--wallet.name", "ferdie", "--network", network,
 		"--datadir", filepath.Join(work, "ferdie"))
-	// Ferdie's hotkey holds no TAO for fees until --hotkey.fund sends some.
-	f.fail(t, 1, "has no TAO to pay its transaction fees", "miner", "--netuid", "1", "--wallet.name", "ferdie", "--register",
-		"--network", network, "--datadir", filepath.Join(work, "ferdie"))
 	startNeuron(t, f.bin, work, "miner", "miner", "--netuid", "1", "--wallet.name", "eve", "--axon.port", "0", "--axon.ip", "127.0.0.1",
 		"--runners", runners, "--datadir", filepath.Join(work, "miner"), "--network", network)
 
@@ -139,13 +136,18 @@ func TestMinerValidatorBinaries(t *testing.T) {
 		t.Fatalf("unregistered caller: status %d, %v", r.Status, r.Err)
 	}
 
-	// A second miner registers itself with --register (its coldkey pays).
-	startNeuron(t, f.bin, work, "miner-ferdie", "miner", "--netuid", "1", "--wallet.name", "ferdie", "--register", "--hotkey.fund", "1", "--axon.port", "0",
+	// A second miner registers itself with --register (its coldkey pays the
+	// burn) and serves from a hotkey that never held TAO: serve-axon is
+	// fee-free for a registered hotkey.
+	startNeuron(t, f.bin, work, "miner-ferdie", "miner", "--netuid", "1", "--wallet.name", "ferdie", "--register", "--axon.port", "0",
 		"--runners", runners, "--datadir", filepath.Join(work, "ferdie"), "--network", network)
 	waitFor(t, ctx, "Ferdie registered with an axon", func() bool {
 		mg, err := f.client.Metagraph(ctx, 1, false)
 		return err == nil && len(mg.Neurons) == 6 && mg.Neurons[5].Hotkey == ferdie.Public().SS58() && mg.Neurons[5].Axon != nil
 	})
+	if bal, err := f.client.Balance(ctx, ferdie.Public().SS58()); err != nil || bal != 0 {
+		t.Fatalf("Ferdie's hotkey balance after serving: %d, %v; want 0 (serve-axon is fee-free)", bal, err)
+	}
 
 	vlog := startNeuron(t, f.bin, work, "validator", "validator", "--netuid", "1", "--wallet.name", "alice", "--sample", "10",
 		"--weights-interval", "1", "--timeout", "5s", "--datadir", filepath.Join(work, "validator"), "--network", network)

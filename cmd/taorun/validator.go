@@ -26,6 +26,8 @@ turns the averages into weights and sets them (or commits and later reveals
 them on commit-reveal subnets), signed by the hotkey.`,
 		Flags: walletFlags(networkFlags(flagNetuid, flagNeuronDataDir, flagRunnersFile, flagRegister, flagFundHotkey, flagInitConfig, flagTxWait, flagLog,
 			&cli.IntFlag{Name: "sample", Aliases: []string{"neuron.sample_size"}, Value: validator.DefaultSampleSize, Usage: "miners queried per step"},
+			&cli.StringFlag{Name: "vpermit-tao-limit", Aliases: []string{"neuron.vpermit_tao_limit"}, Value: "4096",
+				Usage: "never query UIDs holding a validator permit and more than `TAO` of stake (they are validators, not miners)"},
 			&cli.Uint64Flag{Name: "weights-interval", Aliases: []string{"neuron.epoch_length"}, Value: validator.DefaultWeightsInterval,
 				Usage: "blocks between weight sets"},
 			&cli.Uint64Flag{Name: "version-key", Usage: "weights version `KEY` (the subnet's weights_version is used when larger)"},
@@ -45,6 +47,13 @@ func validatorAction(c *cli.Context) error {
 	if c.Uint64("weights-interval") == 0 {
 		return cli.Exit("--weights-interval: want at least 1 block", exitUsage)
 	}
+	vpermitLimit, err := parseTAO(c.String("vpermit-tao-limit"))
+	if err != nil {
+		return cli.Exit("--vpermit-tao-limit: "+err.Error(), exitUsage)
+	}
+	if vpermitLimit == 0 {
+		vpermitLimit = 1 // the Config's 0 means the default; 1 rao excludes every staked validator, as 0 TAO does
+	}
 	nc, err := openNeuron(c, "validator")
 	if err != nil {
 		return err
@@ -58,8 +67,8 @@ func validatorAction(c *cli.Context) error {
 		interval = nc.blockTime / 2
 	}
 	v, err := validator.New(validator.Config{
-		Hotkey: nc.hotkey, Netuid: nc.netuid, DataDir: nc.dataDir, Chain: nc.chain, Modules: nc.chain, Registry: nc.reg,
-		Runners: nc.runners, InitConfig: nc.initConfig, SampleSize: c.Int("sample"), WeightsInterval: c.Uint64("weights-interval"),
+		Hotkey: nc.hotkey, Netuid: nc.netuid, DataDir: nc.dataDir, Chain: nc.chain, Module: nc.moduleConfig(),
+		SampleSize: c.Int("sample"), VpermitTaoLimit: vpermitLimit, WeightsInterval: c.Uint64("weights-interval"),
 		VersionKey: c.Uint64("version-key"), MaxTimeout: c.Duration("timeout"), StepInterval: interval,
 		DisableSetWeights: c.Bool("disable-set-weights"), Logger: nc.log,
 		CommitHash: func(hotkey [32]byte, netuid uint16, uids, values, salt []uint16, versionKey uint64) [32]byte {
@@ -70,7 +79,8 @@ func validatorAction(c *cli.Context) error {
 		return cli.Exit(err.Error(), 1)
 	}
 	defer v.Close(context.Background())
-	nc.log.Info("validator ready", "netuid", nc.netuid, "sample", c.Int("sample"), "weights_interval", c.Uint64("weights-interval"),
+	nc.log.Info("validator ready", "netuid", nc.netuid, "sample", c.Int("sample"), "vpermit_tao_limit", formatTAO(vpermitLimit),
+		"weights_interval", c.Uint64("weights-interval"),
 		"poll", interval)
 	return runValidator(ctx, nc, v, interval)
 }

@@ -1,14 +1,18 @@
 // Package chainrpc adapts a taorun node's JSON-RPC API (package
 // node/rpcclient) and the neuron's keys to what the off-chain loops need:
 // miner.Chain, validator.Chain, the module source of both loops
-// (modhost.Source, via tao_moduleInfo and tao_getModule) and an axon Roster
+// (modhost.Source, via tao_moduleInfo and tao_getModule, including the
+// scheduled version for ahead-of-activation compiles, modhost.Scheduled) and
+// an axon Roster
 // built from tao_metagraph.
 //
 // Which key signs what (chain/subnet, chain/subnet_exec.go): the hotkey signs
-// and pays for serve-axon, set-weights, commit-weights and reveal-weights
-// (the chain acts on the signer as the neuron's hotkey); the coldkey signs
-// and pays for burned-register (Register), naming the hotkey in the call, and
-// for the transfer of TopUpHotkey.
+// serve-axon, set-weights, commit-weights and reveal-weights (the chain acts
+// on the signer as the neuron's hotkey); they are sent fee-free
+// (rpcclient.Submit, tx.DefaultFee), so a registered hotkey needs no TAO
+// (package chain, "Fee-free calls"). The coldkey signs and pays for
+// burned-register (Register), naming the hotkey in the call, and for the
+// transfer of TopUpHotkey.
 //
 // Invariants:
 //   - Every transaction method submits one signed transaction, waits until it
@@ -40,6 +44,7 @@ import (
 
 	"github.com/taorun/taorun/chain/tx"
 	"github.com/taorun/taorun/keys"
+	"github.com/taorun/taorun/neuron/internal/modhost"
 	"github.com/taorun/taorun/neuron/miner"
 	"github.com/taorun/taorun/neuron/validator"
 	"github.com/taorun/taorun/node/rpc/api"
@@ -92,6 +97,7 @@ var (
 	_ validator.Chain        = (*Client)(nil)
 	_ miner.ModuleSource     = (*Client)(nil)
 	_ validator.ModuleSource = (*Client)(nil)
+	_ modhost.Scheduled      = (*Client)(nil)
 )
 
 // New validates cfg and returns a Client.
@@ -342,8 +348,9 @@ func (c *Client) Register(ctx context.Context, netuid uint16) (uint16, error) {
 }
 
 // TopUpHotkey makes sure the hotkey holds at least target rao of free TAO
-// (it pays the fees of serve-axon and weights transactions): when it holds
-// less, the coldkey transfers the difference. It returns the amount sent
+// (serve-axon and weights transactions go fee-free, so this is only needed
+// for a tip or for other calls the hotkey signs): when it holds less, the
+// coldkey transfers the difference. It returns the amount sent
 // (0 when none was needed).
 func (c *Client) TopUpHotkey(ctx context.Context, target uint64) (uint64, error) {
 	hot := c.cfg.Hotkey.Public()
@@ -392,6 +399,20 @@ func (m *ModuleInfo) ActiveAt(height uint64) ([32]byte, bool, error) {
 	return id, err == nil, err
 }
 
+// PendingAfter returns the module scheduled to become active after height
+// and its activation block; false when none is (nothing pending, or its
+// block is at or below height, where ActiveAt already reports it).
+func (m *ModuleInfo) PendingAfter(height uint64) ([32]byte, uint64, bool, error) {
+	if m.Pending == nil || m.Pending.AtBlock <= height {
+		return [32]byte{}, 0, false, nil
+	}
+	id, err := ParseID(m.Pending.Module)
+	if err != nil {
+		return [32]byte{}, 0, false, err
+	}
+	return id, m.Pending.AtBlock, true, nil
+}
+
 // ParseID parses a module ID, "0x" and 64 hex digits.
 func ParseID(s string) ([32]byte, error) {
 	var id [32]byte
@@ -410,11 +431,31 @@ func ParseID(s string) ([32]byte, error) {
 // height below the head an activation that already happened is not undone:
 // callers work at (or near) the head.
 func (c *Client) ActiveModule(ctx context.Context, netuid uint16, height uint64) ([32]byte, bool, error) {
-	var mi ModuleInfo
-	if err := c.cfg.RPC.Call(ctx, &mi, MethodModuleInfo, netuid); err != nil {
-		return [32]byte{}, false, fmt.Errorf("chainrpc: %s(%d): %w", MethodModuleInfo, netuid, err)
+	mi, err := c.moduleInfo(ctx, netuid)
+	if err != nil {
+		return [32]byte{}, false, err
 	}
 	return mi.ActiveAt(height)
+}
+
+// PendingModule returns the module scheduled to become active on netuid
+// after height, and its activation block (see ModuleInfo.PendingAfter); the
+// loops compile it ahead of that block.
+func (c *Client) PendingModule(ctx context.Context, netuid uint16, height uint64) ([32]byte, uint64, bool, error) {
+	mi, err := c.moduleInfo(ctx, netuid)
+	if err != nil {
+		return [32]byte{}, 0, false, err
+	}
+	return mi.PendingAfter(height)
+}
+
+// moduleInfo calls tao_moduleInfo.
+func (c *Client) moduleInfo(ctx context.Context, netuid uint16) (*ModuleInfo, error) {
+	var mi ModuleInfo
+	if err := c.cfg.RPC.Call(ctx, &mi, MethodModuleInfo, netuid); err != nil {
+		return nil, fmt.Errorf("chainrpc: %s(%d): %w", MethodModuleInfo, netuid, err)
+	}
+	return &mi, nil
 }
 
 // ModuleCode returns the uploaded bytes of module id, fetched once with

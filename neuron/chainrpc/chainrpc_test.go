@@ -140,6 +140,43 @@ func TestModuleInfoActiveAt(t *testing.T) {
 	}
 }
 
+// TestModuleInfoPendingAfter: the scheduled version is reported only for
+// heights below its activation block, from which ActiveAt reports it.
+func TestModuleInfoPendingAfter(t *testing.T) {
+	a, b := strings.Repeat("ab", 32), strings.Repeat("cd", 32)
+	for _, tc := range []struct {
+		name    string
+		js      string
+		h       uint64
+		want    string // "" for none
+		wantAt  uint64
+		wantErr bool
+	}{
+		{"before the block", `{"active":"0x` + a + `","pending":{"module":"0x` + b + `","at_block":100}}`, 99, b, 100, false},
+		{"no module active yet", `{"active":null,"pending":{"module":"0x` + b + `","at_block":100}}`, 0, b, 100, false},
+		{"at the block", `{"active":"0x` + a + `","pending":{"module":"0x` + b + `","at_block":100}}`, 100, "", 0, false},
+		{"after the block", `{"active":"0x` + a + `","pending":{"module":"0x` + b + `","at_block":100}}`, 101, "", 0, false},
+		{"nothing pending", `{"active":"0x` + a + `","pending":null}`, 5, "", 0, false},
+		{"bad pending id", `{"active":"0x` + a + `","pending":{"module":"0x12","at_block":100}}`, 5, "", 0, true},
+	} {
+		var mi chainrpc.ModuleInfo
+		if err := json.Unmarshal([]byte(tc.js), &mi); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		id, at, ok, err := mi.PendingAfter(tc.h)
+		switch {
+		case tc.wantErr:
+			if err == nil || ok {
+				t.Errorf("%s: %x at %d, ok %v: want an error", tc.name, id, at, ok)
+			}
+		case err != nil || ok != (tc.want != ""):
+			t.Errorf("%s: ok %v, err %v; want pending %q", tc.name, ok, err, tc.want)
+		case ok && (hex.EncodeToString(id[:]) != tc.want || at != tc.wantAt):
+			t.Errorf("%s: %x at %d, want %s at %d", tc.name, id, at, tc.want, tc.wantAt)
+		}
+	}
+}
+
 // TestModuleCodeVerified serves tao_getModule from an HTTP JSON-RPC
 // endpoint that can lie about a module's bytes: the adapter must refuse
 // bytes that do not hash to the ID, and fetch good bytes only once.

@@ -245,10 +245,11 @@ func TestLocalnet(t *testing.T) {
 				t.Fatalf("%s's axon in the metagraph: %+v, want %s", tc.name, ns, tc.addr)
 			}
 		}
-		// serving_rate_limit (50 blocks) refuses a second serve: the failed
-		// transaction is an error with the chain's reason.
+		// serving_rate_limit (50 blocks) refuses a second serve: serve-axon
+		// goes fee-free, so the chain refuses it before inclusion, and the
+		// error carries the chain's reason.
 		err := l.client(t, "Charlie").ServeAxon(ctx, 1, "127.0.0.1:40003")
-		if err == nil || !strings.Contains(err.Error(), "failed") || !strings.Contains(err.Error(), "rate") {
+		if err == nil || !strings.Contains(err.Error(), "fee-free call refused") || !strings.Contains(err.Error(), "rate limited") {
 			t.Fatalf("second serve-axon: %v", err)
 		}
 		// Ferdie's hotkey has no funds and no registration.
@@ -413,6 +414,9 @@ func testModuleAndLoops(t *testing.T, ctx context.Context, l *localnet) {
 	if got, ok, err := c.ActiveModule(ctx, 1, at); err != nil || !ok || got != id {
 		t.Fatalf("module at its activation block: %x %v %v, want %x", got, ok, err, id)
 	}
+	if got, gotAt, ok, err := c.PendingModule(ctx, 1, at-1); err != nil || !ok || got != id || gotAt != at {
+		t.Fatalf("pending module before its activation block: %x at %d, %v %v; want %x at %d", got, gotAt, ok, err, id, at)
+	}
 	got, err := c.ModuleCode(ctx, id)
 	if err != nil || !slices.Equal(got, code) {
 		t.Fatalf("module code: %d bytes (want %d), %v", len(got), len(code), err)
@@ -435,8 +439,8 @@ func testModuleAndLoops(t *testing.T, ctx context.Context, l *localnet) {
 		t.Fatal(err)
 	}
 	eve, _ := keys.FromURI("//Eve//hotkey")
-	m, err := miner.New(miner.Config{Hotkey: eve, Netuid: 1, Addr: "127.0.0.1:0", Chain: c, Modules: c,
-		Registry: neurontest.SharedRegistry(t), Runners: sched.HostRunners(), Roster: roster})
+	m, err := miner.New(miner.Config{Hotkey: eve, Netuid: 1, Addr: "127.0.0.1:0", Chain: c,
+		Module: miner.ModuleConfig{Source: c, Registry: neurontest.SharedRegistry(t), Runners: sched.HostRunners()}, Roster: roster})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -448,8 +452,8 @@ func testModuleAndLoops(t *testing.T, ctx context.Context, l *localnet) {
 	// The validator: Alice's hotkey (the owner's, uid 0).
 	va := l.client(t, "Alice")
 	aliceHot, _ := keys.FromURI("//Alice//hotkey")
-	v, err := validator.New(validator.Config{Hotkey: aliceHot, Netuid: 1, DataDir: t.TempDir(), Chain: va, Modules: va,
-		Registry: neurontest.SharedRegistry(t), SampleSize: 10, WeightsInterval: 1, MaxTimeout: 5 * time.Second,
+	v, err := validator.New(validator.Config{Hotkey: aliceHot, Netuid: 1, DataDir: t.TempDir(), Chain: va,
+		Module: validator.ModuleConfig{Source: va, Registry: neurontest.SharedRegistry(t)}, SampleSize: 10, WeightsInterval: 1, MaxTimeout: 5 * time.Second,
 		CommitHash: func(hk [32]byte, netuid uint16, uids, values, salt []uint16, vk uint64) [32]byte {
 			return subnet.CommitHash(hk, netuid, uids, values, salt, vk)
 		}})

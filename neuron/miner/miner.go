@@ -12,7 +12,9 @@
 //   - solve runs on one reused, initialised instance of the module active on
 //     the subnet at the miner's head (package neuron/internal/modhost): calls
 //     are serialised, and the instance is replaced when a new module version
-//     reaches its activation block, or after a call that trapped.
+//     reaches its activation block (compiled ahead of that block when the
+//     module source reports the scheduled version), or after a call that
+//     trapped.
 //   - Because solves are serialised, the axon runs one handler at a time by
 //     default (Config.MaxConcurrent = 1), so the axon's stake priority queue,
 //     not the order of arrival at the instance, decides who is served next.
@@ -34,11 +36,9 @@ import (
 
 	"github.com/taorun/taorun/abi"
 	"github.com/taorun/taorun/abi/wire"
-	"github.com/taorun/taorun/host"
 	"github.com/taorun/taorun/keys"
 	"github.com/taorun/taorun/neuron/axon"
 	"github.com/taorun/taorun/neuron/internal/modhost"
-	"github.com/taorun/taorun/plugins/registry"
 )
 
 // SynapseSolve is the synapse name the miner serves (validators' dendrites
@@ -54,6 +54,11 @@ type Head = modhost.Head
 
 // ModuleSource resolves the module active on a subnet and its bytes.
 type ModuleSource = modhost.Source
+
+// ModuleConfig is the module settings a miner runs with: the source of the
+// active module, the registry that compiles it, the operator's runners, the
+// init input and the gas limit (shared with the validator's Config).
+type ModuleConfig = modhost.Options
 
 // Chain is what the miner needs from the chain (the node's RPC, through an
 // adapter).
@@ -78,16 +83,10 @@ type Config struct {
 	ExternalAddr string
 	// Chain gives the head and publishes the axon. Required.
 	Chain Chain
-	// Modules resolves the active module. Required.
-	Modules ModuleSource
-	// Registry loads and compiles modules. Required.
-	Registry *registry.Registry
-	// Runners are the operator's runners (host/runner's Scheduler.HostRunners()).
-	Runners host.Runners
-	// InitConfig is passed to the module's init entry point.
-	InitConfig []byte
-	// Gas is the gas limit of each module call; 0 means modhost.DefaultGas.
-	Gas uint64
+	// Module is the module to run: Source and Registry are required;
+	// Runners are the operator's runners (host/runner's
+	// Scheduler.HostRunners()).
+	Module ModuleConfig
 	// Roster, when set, is the subnet's metagraph for the blacklist and
 	// stake priority (axon.Policy, axon.StakePriority); nil admits every
 	// verified caller at equal priority.
@@ -134,10 +133,7 @@ func New(cfg Config) (*Miner, error) {
 		cfg.MaxQueue = DefaultMaxQueue
 	}
 	log := cfg.Logger.With("neuron", "miner", "netuid", cfg.Netuid, "hotkey", cfg.Hotkey.Public().SS58())
-	mod, err := modhost.New(modhost.Config{
-		Netuid: cfg.Netuid, Registry: cfg.Registry, Source: cfg.Modules, InitConfig: cfg.InitConfig,
-		Gas: cfg.Gas, Runners: cfg.Runners, Logger: log,
-	})
+	mod, err := modhost.New(modhost.Config{Netuid: cfg.Netuid, Module: cfg.Module, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("miner: config: %w", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,11 +21,7 @@ import (
 	"github.com/taorun/taorun/neuron/miner"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	neurontest.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { neurontest.Main(m) }
 
 // testChain is a test double for the chain: a settable head and a record
 // of serve-axon transactions.
@@ -85,8 +80,8 @@ func TestMinerServesSolve(t *testing.T) {
 	chain := &testChain{height: 10}
 	runners := &countingRunners{Runners: sched.HostRunners()}
 	hot := keys.Dev("Bob")
-	m, err := miner.New(miner.Config{Hotkey: hot, Netuid: 1, Addr: "127.0.0.1:0", Chain: chain, Modules: src,
-		Registry: reg, Runners: runners, InitConfig: neurontest.PocConfig(32, 5000)})
+	m, err := miner.New(miner.Config{Hotkey: hot, Netuid: 1, Addr: "127.0.0.1:0", Chain: chain,
+		Module: miner.ModuleConfig{Source: src, Registry: reg, Runners: runners, InitConfig: neurontest.PocConfig(32, 5000)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +94,7 @@ func TestMinerServesSolve(t *testing.T) {
 	}
 
 	// The validator's side of the module, to make a task and score the answer.
-	vmod, err := modhost.New(modhost.Config{Netuid: 1, Registry: reg, Source: src, InitConfig: neurontest.PocConfig(32, 5000)})
+	vmod, err := modhost.New(modhost.Config{Netuid: 1, Module: modhost.Options{Registry: reg, Source: src, InitConfig: neurontest.PocConfig(32, 5000)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +169,7 @@ func TestMinerStartErrors(t *testing.T) {
 	ctx := context.Background()
 	src := &neurontest.Source{}
 	chain := &testChain{fail: errors.New("tx rejected")}
-	m, err := miner.New(miner.Config{Hotkey: keys.Dev("Charlie"), Addr: "127.0.0.1:0", Chain: chain, Modules: src, Registry: neurontest.Registry(t)})
+	m, err := miner.New(miner.Config{Hotkey: keys.Dev("Charlie"), Addr: "127.0.0.1:0", Chain: chain, Module: miner.ModuleConfig{Source: src, Registry: neurontest.Registry(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +184,8 @@ func TestMinerStartErrors(t *testing.T) {
 	if _, err := miner.New(miner.Config{Addr: ":0", Chain: chain}); err == nil {
 		t.Fatal("New without a hotkey succeeded")
 	}
-	m2, err := miner.New(miner.Config{Hotkey: keys.Dev("Dave"), Addr: "127.0.0.1:0", ExternalAddr: "example.org:8091", Chain: &testChain{}, Modules: src, Registry: neurontest.Registry(t)})
+	m2, err := miner.New(miner.Config{Hotkey: keys.Dev("Dave"), Addr: "127.0.0.1:0", ExternalAddr: "example.org:8091", Chain: &testChain{},
+		Module: miner.ModuleConfig{Source: src, Registry: neurontest.Registry(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}

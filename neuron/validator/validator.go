@@ -9,9 +9,12 @@
 //     recompute it afterwards;
 //  3. calls the module's challenge(seed) → task and timeout (capped by
 //     Config.MaxTimeout);
-//  4. samples up to Config.SampleSize miners: the serving UIDs other than
-//     its own, shuffled by a PRNG (ChaCha8) keyed with BLAKE2b-256(seed ‖
-//     "sample"), so the sample is deterministic given the seed;
+//  4. samples up to Config.SampleSize miners (Candidates, the template's
+//     check_uid_availability): the UIDs serving an axon, other than its own
+//     and other than validators, those holding a validator permit and more
+//     than Config.VpermitTaoLimit stake, shuffled by a PRNG (ChaCha8) keyed
+//     with BLAKE2b-256(seed ‖ "sample"), so the sample is deterministic
+//     given the seed;
 //  5. sends the task to them in parallel through the dendrite (synapse
 //     miner.SynapseSolve) with the timeout;
 //  6. calls score(task, responses with latencies and errors) → scores;
@@ -31,6 +34,10 @@
 //     and no weights are submitted in that step. A score output naming a UID
 //     that was not queried or a value above ScoreOne is invalid output.
 //     Queried UIDs missing from the output score 0.
+//   - Every module call of a step runs the module active at the step's
+//     block (package neuron/internal/modhost): a version scheduled for a
+//     later block is compiled ahead in the background (ModuleStats) but
+//     answers only from its activation block on.
 //   - Failures of individual miners (offline, timeout, rejected, garbage)
 //     reach score as responses with a non-empty Err; they never fail a step.
 //   - EMAs are integers in [0, ScoreOne]. A UID whose hotkey changed (a new
@@ -67,17 +74,18 @@ import (
 
 	"github.com/taorun/taorun/abi"
 	"github.com/taorun/taorun/abi/wire"
-	"github.com/taorun/taorun/host"
 	"github.com/taorun/taorun/keys"
 	"github.com/taorun/taorun/neuron/dendrite"
 	"github.com/taorun/taorun/neuron/internal/modhost"
 	"github.com/taorun/taorun/neuron/miner"
-	"github.com/taorun/taorun/plugins/registry"
 )
 
 // Defaults used when the Config leaves them zero.
 const (
-	DefaultSampleSize      = 50
+	DefaultSampleSize = 50
+	// DefaultVpermitTaoLimit is the template's neuron.vpermit_tao_limit,
+	// 4096 TAO, in rao (1 TAO = 10⁹ rao).
+	DefaultVpermitTaoLimit = 4096 * 1_000_000_000
 	DefaultAlpha           = wire.ScoreOne / 10 // the template's moving_average_alpha 0.1
 	DefaultWeightsInterval = 100                // the template's epoch_length
 	DefaultMaxTimeout      = 60 * time.Second
@@ -91,6 +99,15 @@ type Head = modhost.Head
 
 // ModuleSource resolves the module active on a subnet and its bytes.
 type ModuleSource = modhost.Source
+
+// ModuleStats count how the validator's module versions were loaded: on
+// the call path, or compiled ahead of their activation block.
+type ModuleStats = modhost.Stats
+
+// ModuleConfig is the module settings a validator runs with: the source of
+// the active module, the registry that compiles it, runners score may use,
+// the init input and the gas limit (shared with the miner's Config).
+type ModuleConfig = modhost.Options
 
 // Neuron is one metagraph row, as much of it as the validator needs.
 type Neuron struct {
@@ -156,20 +173,18 @@ type Config struct {
 	DataDir string
 	// Chain reads the chain and submits weights. Required.
 	Chain Chain
-	// Modules resolves the active module. Required.
-	Modules ModuleSource
-	// Registry loads and compiles modules. Required.
-	Registry *registry.Registry
+	// Module is the module to run: Source and Registry are required;
 	// Runners are runners score may use (nil: none).
-	Runners host.Runners
-	// InitConfig is passed to the module's init entry point.
-	InitConfig []byte
-	// Gas is the gas limit of each module call; 0 means modhost.DefaultGas.
-	Gas uint64
+	Module ModuleConfig
 	// Dendrite sends the queries; nil creates one signing with Hotkey.
 	Dendrite *dendrite.Client
 	// SampleSize is how many miners each step queries; 0 means DefaultSampleSize.
 	SampleSize int
+	// VpermitTaoLimit, in rao: UIDs holding a validator permit and more
+	// stake than this are not queried (--neuron.vpermit_tao_limit, in TAO
+	// there). 0 means DefaultVpermitTaoLimit; math.MaxUint64 queries
+	// validators whatever their stake.
+	VpermitTaoLimit uint64
 	// Alpha is the EMA's weight of a new score (ScoreOne = 1.0); 0 means
 	// DefaultAlpha.
 	Alpha uint64
@@ -223,6 +238,7 @@ func New(cfg Config) (*Validator, error) {
 		set  func()
 	}{
 		{cfg.SampleSize == 0, func() { cfg.SampleSize = DefaultSampleSize }},
+		{cfg.VpermitTaoLimit == 0, func() { cfg.VpermitTaoLimit = DefaultVpermitTaoLimit }},
 		{cfg.Alpha == 0, func() { cfg.Alpha = DefaultAlpha }},
 		{cfg.WeightsInterval == 0, func() { cfg.WeightsInterval = DefaultWeightsInterval }},
 		{cfg.MaxTimeout == 0, func() { cfg.MaxTimeout = DefaultMaxTimeout }},
@@ -235,10 +251,7 @@ func New(cfg Config) (*Validator, error) {
 		}
 	}
 	log := cfg.Logger.With("neuron", "validator", "netuid", cfg.Netuid, "hotkey", cfg.Hotkey.Public().SS58())
-	mod, err := modhost.New(modhost.Config{
-		Netuid: cfg.Netuid, Registry: cfg.Registry, Source: cfg.Modules, InitConfig: cfg.InitConfig,
-		Gas: cfg.Gas, Runners: cfg.Runners, Logger: log,
-	})
+	mod, err := modhost.New(modhost.Config{Netuid: cfg.Netuid, Module: cfg.Module, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("validator: config: %w", err)
 	}
@@ -261,6 +274,9 @@ func New(cfg Config) (*Validator, error) {
 
 // Close releases the module instance.
 func (v *Validator) Close(ctx context.Context) error { return v.mod.Close(ctx) }
+
+// ModuleStats returns how the module versions were loaded so far.
+func (v *Validator) ModuleStats() ModuleStats { return v.mod.Stats() }
 
 // Scores returns a copy of the current EMAs by UID (ScoreOne = 1.0).
 func (v *Validator) Scores() map[uint16]uint64 {
@@ -289,6 +305,23 @@ type StepReport struct {
 	// WeightsAction is "set", "commit", "reveal" or "" (none), and
 	// WeightsNote why nothing was submitted when it is "".
 	WeightsAction, WeightsNote string
+	// Took is the wall time of each phase the step reached.
+	Took Phases
+}
+
+// Phases are the wall times of a step's phases (zero for a phase not
+// reached), for logs and benchmarks.
+type Phases struct {
+	// Challenge is the module's challenge call.
+	Challenge time.Duration
+	// Query is the dendrite fan-out to the sampled miners.
+	Query time.Duration
+	// Score is the module's score call.
+	Score time.Duration
+	// Update is the EMA update and the state file's atomic save.
+	Update time.Duration
+	// Weights is computing and submitting weights (when due).
+	Weights time.Duration
 }
 
 // Seed is the step seed of a validator at a block: BLAKE2b-256(block hash ‖
@@ -298,6 +331,21 @@ func Seed(blockHash [32]byte, hotkey keys.PublicKey) [32]byte {
 	copy(b[:32], blockHash[:])
 	copy(b[32:], hotkey[:])
 	return blake2b.Sum256(b[:])
+}
+
+// Candidates are the UIDs a validator may query, ascending: those serving
+// an axon, except self and except validators, the UIDs holding a validator
+// permit and more than vpermitLimit (rao) of stake, as the template's
+// check_uid_availability does.
+func Candidates(neurons []Neuron, self uint16, vpermitLimit uint64) []uint16 {
+	var out []uint16
+	for _, n := range neurons {
+		if n.UID != self && n.Axon != "" && !(n.ValidatorPermit && n.Stake > vpermitLimit) {
+			out = append(out, n.UID)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Sample picks up to k candidates (their UIDs), deterministically from the
@@ -339,11 +387,36 @@ func (v *Validator) Run(ctx context.Context) error {
 	}
 }
 
-// skip logs and reports a skipped step.
-func (v *Validator) skip(rep StepReport, format string, args ...any) (StepReport, error) {
-	rep.Skipped = fmt.Sprintf(format, args...)
-	v.log.Warn("step skipped", "block", rep.Block, "reason", rep.Skipped)
+// skip ends a step early: with the node fault err when there is one,
+// otherwise as a skipped step, logged with the reason why.
+func (v *Validator) skip(rep StepReport, err error, why string) (StepReport, error) {
+	if err != nil {
+		return rep, err
+	}
+	rep.Skipped = why
+	v.log.Warn("step skipped", "block", rep.Block, "reason", why)
 	return rep, nil
+}
+
+// decoder is a module output type of package abi/wire (strict decoding).
+type decoder interface{ Decode([]byte) error }
+
+// call runs entry with input on the active module and decodes its output
+// into out. err is a node fault; why, when not empty, is the module's
+// failure (a failed call or an output that does not decode), which skips
+// the step.
+func (v *Validator) call(ctx context.Context, block wire.BlockInfo, entry string, input []byte, out decoder) (id [32]byte, why string, err error) {
+	res, err := v.mod.Call(ctx, block, entry, input)
+	if err != nil {
+		return id, "", fmt.Errorf("validator: %w", err)
+	}
+	if res.Err != nil {
+		return res.ModuleID, fmt.Sprintf("module %x %s failed: %v", res.ModuleID[:8], entry, res.Err), nil
+	}
+	if err := out.Decode(res.Output); err != nil {
+		return res.ModuleID, fmt.Sprintf("module %x %s output: %v", res.ModuleID[:8], entry, err), nil
+	}
+	return res.ModuleID, "", nil
 }
 
 // Step runs one validation step at the current head (see the package doc).
@@ -380,31 +453,21 @@ func (v *Validator) Step(ctx context.Context) (StepReport, error) {
 
 	// Challenge.
 	seed := Seed(head.Hash, me)
-	res, err := v.mod.Call(ctx, block, abi.EntryChallenge,
-		wire.ChallengeInput{Netuid: v.cfg.Netuid, Block: head.Height, Seed: seed, ValidatorHotkey: me}.Encode())
-	if err != nil {
-		return rep, fmt.Errorf("validator: %w", err)
-	}
-	if res.Err != nil {
-		return v.skip(rep, "module %x challenge failed: %v", res.ModuleID[:8], res.Err)
-	}
+	phase := time.Now()
 	var ch wire.ChallengeOutput
-	if err := ch.Decode(res.Output); err != nil {
-		return v.skip(rep, "module %x challenge output: %v", res.ModuleID[:8], err)
+	modID, why, err := v.call(ctx, block, abi.EntryChallenge,
+		wire.ChallengeInput{Netuid: v.cfg.Netuid, Block: head.Height, Seed: seed, ValidatorHotkey: me}.Encode(), &ch)
+	if err != nil || why != "" {
+		return v.skip(rep, err, why)
 	}
 	timeout := min(time.Duration(ch.TimeoutMillis)*time.Millisecond, v.cfg.MaxTimeout)
 	if timeout <= 0 {
-		return v.skip(rep, "module %x challenge asked for a zero timeout", res.ModuleID[:8])
+		return v.skip(rep, nil, fmt.Sprintf("module %x challenge asked for a zero timeout", modID[:8]))
 	}
+	rep.Took.Challenge = lap(&phase)
 
 	// Query a sample of the serving miners.
-	var candidates []uint16
-	for _, n := range neurons {
-		if n.UID != uint16(self) && n.Axon != "" {
-			candidates = append(candidates, n.UID)
-		}
-	}
-	rep.Queried = Sample(seed, candidates, v.cfg.SampleSize)
+	rep.Queried = Sample(seed, Candidates(neurons, uint16(self), v.cfg.VpermitTaoLimit), v.cfg.SampleSize)
 	targets := make([]dendrite.Axon, len(rep.Queried))
 	for i, uid := range rep.Queried {
 		targets[i] = dendrite.Axon{Hotkey: byUID[uid].Hotkey, Addr: byUID[uid].Axon}
@@ -428,18 +491,12 @@ func (v *Validator) Step(ctx context.Context) (StepReport, error) {
 		}
 		in.Responses = append(in.Responses, r)
 	}
+	rep.Took.Query = lap(&phase)
 
 	// Score.
-	res, err = v.mod.Call(ctx, block, abi.EntryScore, in.Encode())
-	if err != nil {
-		return rep, fmt.Errorf("validator: %w", err)
-	}
-	if res.Err != nil {
-		return v.skip(rep, "module %x score failed: %v", res.ModuleID[:8], res.Err)
-	}
 	var out wire.ScoreOutput
-	if err := out.Decode(res.Output); err != nil {
-		return v.skip(rep, "module %x score output: %v", res.ModuleID[:8], err)
+	if modID, why, err = v.call(ctx, block, abi.EntryScore, in.Encode(), &out); err != nil || why != "" {
+		return v.skip(rep, err, why)
 	}
 	rep.Scores = make(map[uint16]uint64, len(rep.Queried))
 	for _, uid := range rep.Queried {
@@ -447,13 +504,14 @@ func (v *Validator) Step(ctx context.Context) (StepReport, error) {
 	}
 	for _, s := range out.Scores {
 		if _, ok := rep.Scores[s.UID]; !ok {
-			return v.skip(rep, "module %x scored uid %d, which was not queried", res.ModuleID[:8], s.UID)
+			return v.skip(rep, nil, fmt.Sprintf("module %x scored uid %d, which was not queried", modID[:8], s.UID))
 		}
 		if s.Value > wire.ScoreOne {
-			return v.skip(rep, "module %x scored uid %d with %d, above ScoreOne", res.ModuleID[:8], s.UID, s.Value)
+			return v.skip(rep, nil, fmt.Sprintf("module %x scored uid %d with %d, above ScoreOne", modID[:8], s.UID, s.Value))
 		}
 		rep.Scores[s.UID] = s.Value
 	}
+	rep.Took.Score = lap(&phase)
 
 	// EMA.
 	v.resync(byUID)
@@ -467,17 +525,26 @@ func (v *Validator) Step(ctx context.Context) (StepReport, error) {
 	if err := v.state.save(v.path, v.cfg.Netuid, me); err != nil {
 		return rep, err
 	}
-	v.log.Info("step", "block", head.Height, "queried", len(rep.Queried), "module", fmt.Sprintf("%x", res.ModuleID[:8]))
+	rep.Took.Update = lap(&phase)
+	v.log.Info("step", "block", head.Height, "queried", len(rep.Queried), "module", fmt.Sprintf("%x", modID[:8]),
+		"challenge", rep.Took.Challenge, "query", rep.Took.Query, "score", rep.Took.Score, "update", rep.Took.Update)
 
 	// Weights.
 	if v.cfg.DisableSetWeights {
 		rep.WeightsNote = "disabled"
 		return rep, nil
 	}
-	if err := v.weights(ctx, &rep, head, byUID[uint16(self)], uint16(len(neurons)), params); err != nil {
-		return rep, err
-	}
-	return rep, nil
+	err = v.weights(ctx, &rep, head, byUID[uint16(self)], uint16(len(neurons)), params)
+	rep.Took.Weights = lap(&phase)
+	return rep, err
+}
+
+// lap returns the time since *start and restarts it.
+func lap(start *time.Time) time.Duration {
+	now := time.Now()
+	d := now.Sub(*start)
+	*start = now
+	return d
 }
 
 // resync drops EMAs of UIDs that left the metagraph or changed hotkey.

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -26,11 +27,7 @@ import (
 	"github.com/taorun/taorun/neuron/validator"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	neurontest.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { neurontest.Main(m) }
 
 // testChain is a test double for the chain, shared by the miners (Head,
 // ServeAxon) and the validator: a settable head, a metagraph, subnet
@@ -103,17 +100,11 @@ func (c *testChain) stored(uids, values []uint16, versionKey uint64) error {
 func (c *testChain) SetWeights(_ context.Context, _ uint16, uids, values []uint16, versionKey uint64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	var refuse error
 	if c.params.CommitReveal {
-		err := errors.New("commit-reveal required")
-		c.refused = append(c.refused, err)
-		return err
+		refuse = errors.New("commit-reveal required")
 	}
-	if err := c.stored(uids, values, versionKey); err != nil {
-		c.refused = append(c.refused, err)
-		return err
-	}
-	c.sets = append(c.sets, setCall{c.height, slices.Clone(uids), slices.Clone(values), versionKey})
-	return nil
+	return c.record(&c.sets, refuse, uids, values, versionKey)
 }
 
 func (c *testChain) CommitWeights(_ context.Context, _ uint16, hash [32]byte) error {
@@ -126,16 +117,25 @@ func (c *testChain) CommitWeights(_ context.Context, _ uint16, hash [32]byte) er
 func (c *testChain) RevealWeights(_ context.Context, netuid uint16, uids, values, salt []uint16, versionKey uint64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	var refuse error
 	if len(c.commits) == 0 || c.hash(c.hotkey, netuid, uids, values, salt, versionKey) != c.commits[len(c.commits)-1] {
-		err := errors.New("reveal does not match the commit")
-		c.refused = append(c.refused, err)
-		return err
+		refuse = errors.New("reveal does not match the commit")
 	}
-	if err := c.stored(uids, values, versionKey); err != nil {
-		c.refused = append(c.refused, err)
-		return err
+	return c.record(&c.reveals, refuse, uids, values, versionKey)
+}
+
+// record appends a weights row (a set or a reveal) to *to when refuse is
+// nil and the chain's checks (stored) pass; otherwise it records and
+// returns the refusal. c.mu is held.
+func (c *testChain) record(to *[]setCall, refuse error, uids, values []uint16, versionKey uint64) error {
+	if refuse == nil {
+		refuse = c.stored(uids, values, versionKey)
 	}
-	c.reveals = append(c.reveals, setCall{c.height, slices.Clone(uids), slices.Clone(values), versionKey})
+	if refuse != nil {
+		c.refused = append(c.refused, refuse)
+		return refuse
+	}
+	*to = append(*to, setCall{c.height, slices.Clone(uids), slices.Clone(values), versionKey})
 	return nil
 }
 
@@ -202,8 +202,8 @@ func startNetwork(t *testing.T, params validator.Params) *network {
 	initCfg := neurontest.PocConfig(32, 3000)
 
 	newMiner := func(key *keys.Keypair, runners host.Runners) *miner.Miner {
-		m, err := miner.New(miner.Config{Hotkey: key, Netuid: 1, Addr: "127.0.0.1:0", Chain: chain, Modules: src,
-			Registry: reg, Runners: runners, InitConfig: initCfg})
+		m, err := miner.New(miner.Config{Hotkey: key, Netuid: 1, Addr: "127.0.0.1:0", Chain: chain,
+			Module: miner.ModuleConfig{Source: src, Registry: reg, Runners: runners, InitConfig: initCfg}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -265,9 +265,9 @@ func startNetwork(t *testing.T, params validator.Params) *network {
 }
 
 func (n *network) config(t *testing.T, dir string) validator.Config {
-	return validator.Config{Hotkey: n.vkey, Netuid: 1, DataDir: dir, Chain: n.chain, Modules: n.src,
-		Registry: neurontest.SharedRegistry(t), InitConfig: neurontest.PocConfig(32, 3000), SampleSize: 10,
-		Alpha: wire.ScoreOne / 2, WeightsInterval: 2, CommitHash: testCommitHash}
+	return validator.Config{Hotkey: n.vkey, Netuid: 1, DataDir: dir, Chain: n.chain,
+		Module:     validator.ModuleConfig{Source: n.src, Registry: neurontest.SharedRegistry(t), InitConfig: neurontest.PocConfig(32, 3000)},
+		SampleSize: 10, Alpha: wire.ScoreOne / 2, WeightsInterval: 2, CommitHash: testCommitHash}
 }
 
 func newValidator(t *testing.T, cfg validator.Config) *validator.Validator {
@@ -383,15 +383,16 @@ func mapsEqual(a, b map[uint16]uint64) bool {
 }
 
 // TestValidatorModuleTrap: with a module whose score traps, every step is
-// skipped with no EMA and no weights; when a new module version activates,
-// the validator switches to it at its activation block and scores again.
+// skipped with no EMA and no weights; the new module version scheduled for
+// block 30 is compiled ahead of that block, and the validator switches to
+// it exactly at its activation block and scores again.
 func TestValidatorModuleTrap(t *testing.T) {
 	n := startNetwork(t, validator.Params{MinAllowedWeights: 1, MaxWeightLimit: 65535})
 	src := &neurontest.Source{}
 	src.Activate(neurontest.AltModule(t), 1)
 	src.Activate(neurontest.PocModule(t), 30)
 	cfg := n.config(t, t.TempDir())
-	cfg.Modules, cfg.InitConfig = src, nil
+	cfg.Module.Source, cfg.Module.InitConfig = src, nil
 	v := newValidator(t, cfg)
 	for h := uint64(10); h < 13; h++ {
 		rep := step(t, n, v, h)
@@ -408,9 +409,50 @@ func TestValidatorModuleTrap(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(cfg.DataDir, "validator-1.json")); !os.IsNotExist(err) {
 		t.Fatalf("skipped steps wrote state: %v", err)
 	}
+	deadline := time.Now().Add(3 * time.Minute)
+	for v.ModuleStats().AheadLoads == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s := v.ModuleStats(); s.AheadLoads != 1 || s.Loads != 1 {
+		t.Fatalf("before block 30: module stats %+v, want the scheduled version loaded ahead", s)
+	}
+	if rep := step(t, n, v, 29); !strings.Contains(rep.Skipped, "score failed") {
+		t.Fatalf("block 29, before the activation: skipped %q, want the old module's score trap", rep.Skipped)
+	}
 	rep := step(t, n, v, 30)
 	if rep.Skipped != "" || rep.Scores[uidFast] <= wire.ScoreOne/2 || rep.WeightsAction != "set" {
 		t.Fatalf("at the new module's activation block: %+v", rep)
+	}
+	if s := v.ModuleStats(); s.AheadUsed != 1 || s.Loads != 1 {
+		t.Fatalf("after the switch: module stats %+v, want the switch to take the version compiled ahead", s)
+	}
+}
+
+// TestValidatorSkipsValidators: UIDs holding a validator permit and more
+// stake than the vpermit TAO limit are validators and are not queried; a
+// permit with little stake, or a limit turned off, leaves them in the sample.
+func TestValidatorSkipsValidators(t *testing.T) {
+	const tao = 1_000_000_000
+	n := startNetwork(t, validator.Params{MinAllowedWeights: 1, MaxWeightLimit: 65535})
+	n.chain.mu.Lock()
+	n.chain.neurons[uidSlow].ValidatorPermit, n.chain.neurons[uidSlow].Stake = true, 5000*tao
+	n.chain.neurons[uidGarbage].ValidatorPermit, n.chain.neurons[uidGarbage].Stake = true, 10*tao
+	n.chain.mu.Unlock()
+	for _, tc := range []struct {
+		name  string
+		limit uint64
+		want  []uint16
+	}{
+		{"default limit, 4096 TAO", 0, []uint16{uidFast, uidCheater, uidOffline, uidGarbage}},
+		{"a 5 TAO limit", 5 * tao, []uint16{uidFast, uidCheater, uidOffline}},
+		{"no limit", math.MaxUint64, []uint16{uidFast, uidSlow, uidCheater, uidOffline, uidGarbage}},
+	} {
+		cfg := n.config(t, t.TempDir())
+		cfg.VpermitTaoLimit, cfg.DisableSetWeights = tc.limit, true
+		v := newValidator(t, cfg)
+		if rep := step(t, n, v, 10); rep.Skipped != "" || !slices.Equal(rep.Queried, tc.want) {
+			t.Errorf("%s: queried %v (skipped %q), want %v", tc.name, rep.Queried, rep.Skipped, tc.want)
+		}
 	}
 }
 

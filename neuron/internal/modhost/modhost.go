@@ -19,6 +19,19 @@
 //     leaves the instance in use.
 //   - The instance's WASI clock and random stream are seeded from the block
 //     at instantiation; module randomness must come from its inputs.
+//   - Ahead-of-activation compiles never change which module answers: when
+//     the Source also implements Scheduled, each call at a new height starts
+//     (in the background, one at a time) a look-up of the version scheduled
+//     for a later block, and fetches, verifies (its bytes must hash to its
+//     ID) and compiles it through the Registry. Only compiled code is
+//     prepared ahead, never an instance, since an instance is seeded from
+//     the block it starts at. The switch still happens exactly when the
+//     Source reports the new ID active at the call's height; it then takes
+//     the module compiled ahead (waiting for a compile still in flight
+//     rather than starting a second one), so the first call after the
+//     activation pays only the instantiation. A failed look-ahead is logged
+//     and retried at the next height; the switch then loads the module
+//     itself, as without look-ahead.
 package modhost
 
 import (
@@ -54,21 +67,42 @@ type Source interface {
 	ModuleCode(ctx context.Context, id [32]byte) ([]byte, error)
 }
 
-// Config configures a Host.
-type Config struct {
-	// Netuid is the subnet whose module runs.
-	Netuid uint16
+// Scheduled is a Source that also knows the version scheduled to become
+// active later (on chain: tao_moduleInfo's pending activation). A Host whose
+// Source implements it compiles that version ahead of its activation block
+// (see the package invariants); with a plain Source the first call at the
+// activation block compiles it.
+type Scheduled interface {
+	Source
+	// PendingModule returns the module scheduled to become active on netuid
+	// at a block after height, and that block; ok is false when none is.
+	PendingModule(ctx context.Context, netuid uint16, height uint64) (id [32]byte, at uint64, ok bool, err error)
+}
+
+// Options are the module settings of a neuron loop, the part of
+// miner.Config and validator.Config (their Module field) that says which
+// module runs and with what.
+type Options struct {
+	// Source resolves the active module (and, when it implements
+	// Scheduled, the next one). Required.
+	Source Source
 	// Registry loads and compiles modules. Required.
 	Registry *registry.Registry
-	// Source resolves the active module. Required.
-	Source Source
+	// Runners are the node's runners for runner_* host calls (nil: none).
+	Runners host.Runners
 	// InitConfig is passed to the module's init entry point after each
 	// instantiation (a module without init is fine).
 	InitConfig []byte
 	// Gas is the gas limit of each call and of `_initialize`; 0 means DefaultGas.
 	Gas uint64
-	// Runners are the node's runners for runner_* host calls (nil: none).
-	Runners host.Runners
+}
+
+// Config configures a Host.
+type Config struct {
+	// Netuid is the subnet whose module runs.
+	Netuid uint16
+	// Module is the module source, registry, runners, init input and gas.
+	Module Options
 	// Clock is time_now's clock; nil means time.Now.
 	Clock func() time.Time
 	// Logger receives module switches and the modules' own log lines; nil
@@ -79,22 +113,24 @@ type Config struct {
 // Host keeps one initialised instance of the active module.
 type Host struct {
 	cfg  Config
-	lock chan struct{} // a one-slot semaphore guarding the fields below
+	lock chan struct{} // a one-slot semaphore guarding id and inst
 
 	id   [32]byte
 	inst *runtime.Instance
+
+	ahead lookahead
 }
 
 // New validates cfg and returns a Host; nothing is loaded until the first call.
 func New(cfg Config) (*Host, error) {
-	if cfg.Registry == nil {
-		return nil, errors.New("modhost: Registry is required")
+	if cfg.Module.Registry == nil {
+		return nil, errors.New("modhost: Module.Registry is required")
 	}
-	if cfg.Source == nil {
-		return nil, errors.New("modhost: Source is required")
+	if cfg.Module.Source == nil {
+		return nil, errors.New("modhost: Module.Source is required")
 	}
-	if cfg.Gas == 0 {
-		cfg.Gas = DefaultGas
+	if cfg.Module.Gas == 0 {
+		cfg.Module.Gas = DefaultGas
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
@@ -102,7 +138,9 @@ func New(cfg Config) (*Host, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Host{cfg: cfg, lock: make(chan struct{}, 1)}, nil
+	h := &Host{cfg: cfg, lock: make(chan struct{}, 1)}
+	h.ahead.init(cfg.Module.Source)
+	return h, nil
 }
 
 // Result is the outcome of one entry-point call.
@@ -135,8 +173,9 @@ func (h *Host) Call(ctx context.Context, block wire.BlockInfo, entry string, inp
 	if err := h.ensure(ctx, block); err != nil {
 		return Result{}, err
 	}
-	env := &host.Env{Side: abi.NodeSide, Block: block, Runners: h.cfg.Runners, Clock: h.cfg.Clock}
-	res := h.inst.Call(host.WithEnv(ctx, env), entry, input, h.cfg.Gas)
+	h.lookAhead(block.Height)
+	env := &host.Env{Side: abi.NodeSide, Block: block, Runners: h.cfg.Module.Runners, Clock: h.cfg.Clock}
+	res := h.inst.Call(host.WithEnv(ctx, env), entry, input, h.cfg.Module.Gas)
 	out := Result{ModuleID: h.id, Output: res.Output, GasUsed: res.GasUsed, Err: res.Err, Log: res.Log}
 	if len(res.Log) > 0 {
 		h.cfg.Logger.Debug("module log", "entry", entry, "log", string(res.Log))
@@ -151,7 +190,7 @@ func (h *Host) Call(ctx context.Context, block wire.BlockInfo, entry string, inp
 // ensure makes h.inst an initialised instance of the module active at
 // block.Height.
 func (h *Host) ensure(ctx context.Context, block wire.BlockInfo) error {
-	id, ok, err := h.cfg.Source.ActiveModule(ctx, h.cfg.Netuid, block.Height)
+	id, ok, err := h.cfg.Module.Source.ActiveModule(ctx, h.cfg.Netuid, block.Height)
 	if err != nil {
 		return fmt.Errorf("modhost: active module of subnet %d at %d: %w", h.cfg.Netuid, block.Height, err)
 	}
@@ -163,32 +202,48 @@ func (h *Host) ensure(ctx context.Context, block wire.BlockInfo) error {
 		return nil
 	}
 	h.drop(ctx)
-	loaded, err := h.cfg.Registry.LoadID(ctx, id, func() ([]byte, error) { return h.cfg.Source.ModuleCode(ctx, id) })
+	loaded, err := h.ahead.take(ctx, id)
 	if err != nil {
-		return fmt.Errorf("modhost: loading module %x: %w", id[:8], err)
+		return fmt.Errorf("modhost: waiting for module %x compiled ahead: %w", id[:8], err)
+	}
+	if loaded == nil {
+		h.ahead.countLoad()
+		if loaded, err = h.load(ctx, id); err != nil {
+			return err
+		}
 	}
 	inst, err := loaded.Module.Instantiate(ctx, runtime.InstanceConfig{
-		InitGas: h.cfg.Gas, Time: int64(block.TimeMillis) * int64(time.Millisecond), Seed: block.Hash,
+		InitGas: h.cfg.Module.Gas, Time: int64(block.TimeMillis) * int64(time.Millisecond), Seed: block.Hash,
 	})
 	if err != nil {
 		return fmt.Errorf("modhost: instantiating module %x: %w", id[:8], err)
 	}
 	var initGas uint64
 	if slices.Contains(loaded.Module.EntryPoints(), abi.EntryInit) {
-		env := &host.Env{Side: abi.NodeSide, Block: block, Runners: h.cfg.Runners, Clock: h.cfg.Clock}
-		res := inst.Call(host.WithEnv(ctx, env), abi.EntryInit, h.cfg.InitConfig, h.cfg.Gas)
+		env := &host.Env{Side: abi.NodeSide, Block: block, Runners: h.cfg.Module.Runners, Clock: h.cfg.Clock}
+		res := inst.Call(host.WithEnv(ctx, env), abi.EntryInit, h.cfg.Module.InitConfig, h.cfg.Module.Gas)
 		if res.Err != nil && !errors.Is(res.Err, runtime.ErrNotImplemented) {
 			_ = inst.Close(ctx)
 			return fmt.Errorf("modhost: init of module %x: %w (log %q)", id[:8], res.Err, res.Log)
 		}
 		initGas = res.GasUsed
-	} else if len(h.cfg.InitConfig) > 0 {
+	} else if len(h.cfg.Module.InitConfig) > 0 {
 		_ = inst.Close(ctx)
 		return fmt.Errorf("modhost: module %x has no init entry point but an init config was given", id[:8])
 	}
 	h.id, h.inst = id, inst
 	h.cfg.Logger.Info("module instance ready", "netuid", h.cfg.Netuid, "module", fmt.Sprintf("%x", id[:8]), "block", block.Height, "gas", inst.InitGasUsed()+initGas)
 	return nil
+}
+
+// load fetches module id from the Source and loads it through the
+// Registry (from its cache when the Registry has it).
+func (h *Host) load(ctx context.Context, id [32]byte) (*registry.Loaded, error) {
+	loaded, err := h.cfg.Module.Registry.LoadID(ctx, id, func() ([]byte, error) { return h.cfg.Module.Source.ModuleCode(ctx, id) })
+	if err != nil {
+		return nil, fmt.Errorf("modhost: loading module %x: %w", id[:8], err)
+	}
+	return loaded, nil
 }
 
 // drop closes the current instance, if any.
@@ -199,8 +254,10 @@ func (h *Host) drop(ctx context.Context) {
 	}
 }
 
-// Close releases the instance.
+// Close stops the look-ahead (waiting for a compile in flight) and
+// releases the instance.
 func (h *Host) Close(ctx context.Context) error {
+	h.ahead.close()
 	select {
 	case h.lock <- struct{}{}:
 	case <-ctx.Done():

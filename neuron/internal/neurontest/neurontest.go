@@ -75,8 +75,16 @@ func build() (string, error) {
 	return buildDir, buildErr
 }
 
-// Cleanup closes the shared registry and removes the build directory; call
-// it from TestMain after m.Run.
+// Main is the TestMain of the packages that use neurontest: it runs the
+// tests, then Cleanup, and exits with the tests' status.
+func Main(m *testing.M) {
+	code := m.Run()
+	Cleanup()
+	os.Exit(code)
+}
+
+// Cleanup closes the shared registry and removes the build directory; Main
+// calls it after the tests.
 func Cleanup() {
 	if shared != nil {
 		shared.Close(context.Background())
@@ -132,17 +140,25 @@ func PocConfig(n, timeoutMillis uint32) []byte {
 	return binary.LittleEndian.AppendUint32(b, 0)    // no denied hotkeys
 }
 
-// Matmul starts a Scheduler with the "matmul" runner running the
+// Matmul starts a Scheduler with the "matmul" runner running one
 // matmul-cpu worker, waits until it is ready and closes it at the end of
 // the test.
-func Matmul(t testing.TB) *runner.Scheduler {
+func Matmul(t testing.TB) *runner.Scheduler { return MatmulPool(t, 1) }
+
+// MatmulPool is Matmul with workers matmul-cpu worker processes (one per
+// runner "device") and a queue with room for a job from each of many
+// miners.
+func MatmulPool(t testing.TB, workers int) *runner.Scheduler {
 	t.Helper()
-	d, err := build()
-	if err != nil {
-		t.Fatal(err)
-	}
 	conf := filepath.Join(t.TempDir(), "taorun.toml")
-	toml := fmt.Sprintf("[[runner]]\nname = \"matmul\"\nkind = \"exec\"\ncommand = [%q]\ntimeout = \"30s\"\n", filepath.Join(d, "matmul-cpu"))
+	toml := fmt.Sprintf("[[runner]]\nname = \"matmul\"\nkind = \"exec\"\ncommand = [%q]\ntimeout = \"30s\"\n", MatmulWorker(t))
+	if workers > 1 {
+		devices := make([]string, workers)
+		for i := range devices {
+			devices[i] = fmt.Sprintf("%q", fmt.Sprint(i))
+		}
+		toml += fmt.Sprintf("devices = [%s]\nmax_queue = 1024\n", strings.Join(devices, ", "))
+	}
 	if err := os.WriteFile(conf, []byte(toml), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -158,10 +174,27 @@ func Matmul(t testing.TB) *runner.Scheduler {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	health, err := sched.WaitReady(ctx, "matmul")
-	if err != nil || len(health) != 1 || !strings.Contains(health[0].Detail, "matmul-cpu") {
-		t.Fatalf("matmul runner not ready: %+v, %v", health, err)
+	if err != nil || len(health) != workers {
+		t.Fatalf("matmul runner not ready: %+v, %v; want %d workers", health, err, workers)
+	}
+	for _, h := range health {
+		if !strings.Contains(h.Detail, "matmul-cpu") {
+			t.Fatalf("matmul runner worker %+v is not matmul-cpu", h)
+		}
 	}
 	return sched
+}
+
+// MatmulWorker returns the path of the examples/runners/matmul-cpu worker
+// built for this test process, for tests that configure its runner
+// themselves (fault flags, timeouts, a metrics registry).
+func MatmulWorker(t testing.TB) string {
+	t.Helper()
+	d, err := build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(d, "matmul-cpu")
 }
 
 // Registry returns a module registry (wazero, no disk cache) closed at the
@@ -178,13 +211,13 @@ func Registry(t testing.TB) *registry.Registry {
 
 // Source is an in-memory module source, a test double for the chain's
 // module records: modules activate at blocks, the latest activation at or
-// below a height wins.
+// below a height wins, and the first activation above a height is the
+// pending one (modhost.Scheduled). It is safe for concurrent use.
 type Source struct {
-	mu    sync.Mutex
-	code  map[[32]byte][]byte
-	activ []activation
-	// Lookups counts ModuleCode calls.
-	Lookups int
+	mu      sync.Mutex
+	code    map[[32]byte][]byte
+	activ   []activation
+	lookups map[[32]byte]int
 }
 
 type activation struct {
@@ -221,11 +254,34 @@ func (s *Source) ActiveModule(_ context.Context, _ uint16, height uint64) ([32]b
 	return id, ok, nil
 }
 
+// PendingModule implements modhost.Scheduled: the first activation above
+// height.
+func (s *Source) PendingModule(_ context.Context, _ uint16, height uint64) ([32]byte, uint64, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.activ {
+		if a.at > height {
+			return a.id, a.at, true, nil
+		}
+	}
+	return [32]byte{}, 0, false, nil
+}
+
+// CodeLookups returns how many times ModuleCode was asked for module id.
+func (s *Source) CodeLookups(id [32]byte) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lookups[id]
+}
+
 // ModuleCode implements modhost.Source.
 func (s *Source) ModuleCode(_ context.Context, id [32]byte) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.Lookups++
+	if s.lookups == nil {
+		s.lookups = map[[32]byte]int{}
+	}
+	s.lookups[id]++
 	b, ok := s.code[id]
 	if !ok {
 		return nil, fmt.Errorf("module %x not stored", id[:8])
