@@ -25,16 +25,21 @@ func localnetCommand() *cli.Command {
 			"--datadir is resumed) whose genesis funds //Alice … //Ferdie, with //Alice as sudo, like\n" +
 			"subtensor's localnet. Writes DATADIR/localnet.json with the accounts and RPC address.\n" +
 			"Unless --demo=false it also creates subnet 1 (tempo 10): Alice owns it, Bob (hotkey //Bob//hotkey)\n" +
-			"validates with 1000 TAO staked, Charlie, Dave and Eve mine; Bob sets weights from a fixed script\n" +
-			"every tempo (--subnet scripted), or, by default (--subnet poc), the proof-of-compute module\n" +
-			"(examples/pocsubnet, built from the source tree at start) is uploaded and activated and runs\n" +
-			"in process: Bob validates with it, Charlie mines fast, Dave slowly, Eve returns wrong products;\n" +
-			"a table of incentive, dividends and emission follows every epoch. Without Go or the source tree\n" +
-			"poc falls back to the scripted demo. localnet.json then lists each neuron's role, hotkey and uid.\n" +
+			"validates with 1000 TAO staked, Charlie, Dave and Eve mine. What drives the weights is --subnet:\n" +
+			"  poc       (default) the proof-of-compute module (examples/pocsubnet): Charlie multiplies\n" +
+			"            matrices fast, Dave slowly, Eve returns wrong products;\n" +
+			"  text      the text subnet module (examples/textsubnet): each miner's runner \"llm\" is an\n" +
+			"            http/openai runner on its own in-process reference model server (textsolver) on\n" +
+			"            loopback; Charlie answers fast, Dave slowly, Eve wrongly;\n" +
+			"  scripted  Bob sets weights from a fixed script every tempo.\n" +
+			"A module is built from the source tree at start, uploaded and activated, and runs in process:\n" +
+			"Bob validates with it and a table of incentive, dividends and emission follows every epoch.\n" +
+			"Without Go or the source tree the module modes fall back to scripted. localnet.json then lists\n" +
+			"each neuron's role, hotkey and uid.\n" +
 			"$TAORUN_DEFAULT_TOKEN_WALLET (or $BT_DEFAULT_TOKEN_WALLET) names an extra SS58 address to fund with 10^6 TAO.",
 		Flags: []cli.Flag{flagDataDir, flagRPCAddr, flagFast, flagLog, flagModuleEngine,
 			&cli.BoolFlag{Name: "demo", Value: true, Usage: "create and run the demonstration subnet 1 (--demo=false: a bare chain)"},
-			&cli.StringFlag{Name: "subnet", Value: "poc", Usage: "the demonstration subnet's `MODE`: poc (module-driven miners and validator) or scripted (fixed weights)"}},
+			&cli.StringFlag{Name: "subnet", Value: "poc", Usage: "the demonstration subnet's `MODE`: poc (proof-of-compute module), text (text module over OpenAI-compatible runners) or scripted (fixed weights)"}},
 		Action: runLocalnet,
 	}
 }
@@ -121,9 +126,10 @@ func runLocalnet(c *cli.Context) error {
 		return err
 	}
 	mode := c.String("subnet")
-	if mode != "poc" && mode != "scripted" {
+	ms := moduleSubnets[mode]
+	if ms == nil && mode != "scripted" {
 		n.Close()
-		return cli.Exit(fmt.Sprintf("--subnet %q: want poc or scripted", mode), exitUsage)
+		return cli.Exit(fmt.Sprintf("--subnet %q: want poc, text or scripted", mode), exitUsage)
 	}
 	w := c.App.Writer
 	state := "fresh chain"
@@ -152,18 +158,18 @@ func runLocalnet(c *cli.Context) error {
 	return runUntilSignal(n, func(ctx context.Context) {
 		d := &demo{client: rpcclient.New(n.RPCAddr()), out: w}
 		var code []byte
-		if mode == "poc" {
-			tmp, err := os.MkdirTemp("", "taorun-poc-")
+		if ms != nil {
+			tmp, err := os.MkdirTemp("", "taorun-module-")
 			if err == nil {
-				code, err = buildPocModule(ctx, tmp)
+				code, err = buildModule(ctx, tmp, ms.Source)
 				os.RemoveAll(tmp)
 			}
 			if err != nil {
 				if ctx.Err() != nil {
 					return
 				}
-				fmt.Fprintf(w, "  demo      cannot build the proof-of-compute module (%v);\n            falling back to the scripted demonstration\n", err)
-				mode = "scripted"
+				fmt.Fprintf(w, "  demo      cannot build the %s module (%v);\n            falling back to the scripted demonstration\n", ms.Title, err)
+				ms = nil
 			}
 		}
 		sn, err := d.ensure(ctx)
@@ -173,14 +179,14 @@ func runLocalnet(c *cli.Context) error {
 			}
 			return
 		}
-		if mode == "poc" {
-			if err := d.uploadPoc(ctx, code); err != nil {
+		if ms != nil {
+			if err := d.uploadModule(ctx, code); err != nil {
 				if ctx.Err() == nil {
-					fmt.Fprintf(w, "  demo      the proof-of-compute module: %v\n", err)
+					fmt.Fprintf(w, "  demo      the %s module: %v\n", ms.Title, err)
 				}
 				return
 			}
-			sn.Note = pocNote
+			sn.Note = ms.Note
 		}
 		info.Subnets = append(info.Subnets, *sn)
 		if err := writeJSON(filepath.Join(dir, "localnet.json"), info); err != nil {
@@ -190,9 +196,9 @@ func runLocalnet(c *cli.Context) error {
 		for _, nr := range sn.Neurons {
 			fmt.Fprintf(w, "    uid %-3d %-9s %-8s hotkey %s (%s)\n", nr.UID, nr.Role, nr.Name, nr.Hotkey, nr.HotkeyURI)
 		}
-		if mode == "poc" {
-			if err := d.runPoc(ctx, sn, dir, n.BlockTime()); err != nil && ctx.Err() == nil {
-				fmt.Fprintf(w, "  demo      the proof-of-compute neurons stopped: %v\n", err)
+		if ms != nil {
+			if err := d.runModule(ctx, ms, sn, dir, n.BlockTime()); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(w, "  demo      the %s neurons stopped: %v\n", ms.Title, err)
 			}
 			return
 		}

@@ -27,6 +27,53 @@ import (
 	"github.com/taorun/taorun/plugins/registry"
 )
 
+// This file runs the demonstration subnets that are driven by an example
+// module (--subnet poc, --subnet text): one code path, parameterised by a
+// moduleSubnet, builds the module from the source tree, uploads and
+// activates it, and runs Bob's validator and the miners in process. The
+// proof-of-compute subnet's definition follows; localnet_text.go has the
+// text subnet's.
+
+// moduleSubnet describes a demonstration subnet driven by an example
+// module.
+type moduleSubnet struct {
+	Title      string            // for messages: "proof-of-compute"
+	Source     string            // the module's package, relative to the repository root
+	Note       string            // localnet.json's note
+	InitConfig []byte            // the module's init input, for miners and the validator
+	Kinds      map[string]string // miner name (Charlie, Dave, Eve) → its kind, shown in the table
+	// Miner prepares one miner of a kind: its runners, and how its axon
+	// answers.
+	Miner func(ctx context.Context, kind string) (minerSetup, error)
+}
+
+// minerSetup is what a moduleSubnet gives one of its miners.
+type minerSetup struct {
+	Runners host.Runners
+	// Tamper, when set, rewrites every answer on the miner's axon: a
+	// cheater whose runner cannot cheat (the module checks it).
+	Tamper func([]byte) []byte
+	Detail string // printed after the miner's axon address
+	Close  func() // releases what Miner started; nil when nothing
+}
+
+// moduleSubnets are the --subnet modes driven by a module.
+var moduleSubnets = map[string]*moduleSubnet{"poc": pocSubnet(), "text": textSubnet()}
+
+// pocSubnet is the proof-of-compute subnet (examples/pocsubnet): in-process
+// "matmul" runners, a tampering axon for the cheater.
+func pocSubnet() *moduleSubnet {
+	return &moduleSubnet{Title: "proof-of-compute", Source: "./examples/pocsubnet/module", Note: pocNote, InitConfig: pocInitConfig(),
+		Kinds: pocMiners,
+		Miner: func(_ context.Context, kind string) (minerSetup, error) {
+			ms := minerSetup{Runners: host.NewFuncRunners(map[string]host.RunnerFunc{"matmul": pocRunner(kind)})}
+			if kind == "cheater" {
+				ms.Tamper = tamper
+			}
+			return ms, nil
+		}}
+}
+
 // pocNote describes the proof-of-compute mode's weights in localnet.json.
 const pocNote = "weights from the proof-of-compute module (examples/pocsubnet): Charlie fast, Dave slow (~300 ms), Eve returns wrong products"
 
@@ -62,9 +109,10 @@ func repoRoot(dir string) (string, error) {
 	}
 }
 
-// buildPocModule compiles examples/pocsubnet/module for wasip1 from the
-// source tree containing the working directory or the executable.
-func buildPocModule(ctx context.Context, tmp string) ([]byte, error) {
+// buildModule compiles the module package source (relative to the
+// repository root) for wasip1 from the source tree containing the working
+// directory or the executable.
+func buildModule(ctx context.Context, tmp, source string) ([]byte, error) {
 	var root string
 	var err error
 	starts := []string{}
@@ -88,8 +136,8 @@ func buildPocModule(ctx context.Context, tmp string) ([]byte, error) {
 	if _, err := exec.LookPath("go"); err != nil {
 		return nil, fmt.Errorf("the Go toolchain is needed to build the module: %w", err)
 	}
-	out := filepath.Join(tmp, "pocsubnet.wasm")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "-buildmode=c-shared", "./examples/pocsubnet/module")
+	out := filepath.Join(tmp, "module.wasm")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "-buildmode=c-shared", source)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -139,10 +187,11 @@ func tamper(resp []byte) []byte {
 	return out
 }
 
-// cheatingAxon serves m's solve with every answer tampered with, on its
-// own axon (m's is never started), and publishes it on chain: a miner that
-// returns wrong products.
-func cheatingAxon(ctx context.Context, m *miner.Miner, c *chainrpc.Client, hot *keys.Keypair, netuid uint16, roster axon.Roster) (*axon.Server, error) {
+// cheatingAxon serves m's solve with every answer rewritten by tamper, on
+// its own axon (m's is never started), and publishes it on chain: a miner
+// that returns wrong answers.
+func cheatingAxon(ctx context.Context, m *miner.Miner, c *chainrpc.Client, hot *keys.Keypair, netuid uint16, roster axon.Roster,
+	tamper func([]byte) []byte) (*axon.Server, error) {
 	srv, err := axon.New(axon.Config{Hotkey: hot, Addr: "127.0.0.1:0", MaxConcurrent: 1, MaxQueue: miner.DefaultMaxQueue,
 		Blacklist: axon.Policy{}.Blacklist(roster), Priority: axon.StakePriority(roster),
 		Handlers: map[string]axon.Handler{miner.SynapseSolve: func(ctx context.Context, req *axon.Request) ([]byte, error) {
@@ -165,11 +214,11 @@ func cheatingAxon(ctx context.Context, m *miner.Miner, c *chainrpc.Client, hot *
 	return srv, nil
 }
 
-// uploadPoc uploads code to the demonstration subnet as Alice and
+// uploadModule uploads code to the demonstration subnet as Alice and
 // activates it a few blocks ahead. It also lifts the serving rate limit, so
 // the in-process miners can publish their new loopback ports when a
 // localnet is resumed.
-func (d *demo) uploadPoc(ctx context.Context, code []byte) error {
+func (d *demo) uploadModule(ctx context.Context, code []byte) error {
 	id := sha256.Sum256(code)
 	alice := keys.Dev("Alice")
 	if _, err := d.send(ctx, alice, tx.SudoSet{Netuid: demoNetuid, Param: "serving_rate_limit", Value: 0},
@@ -188,16 +237,15 @@ func (d *demo) uploadPoc(ctx context.Context, code []byte) error {
 	return nil
 }
 
-// runPoc runs the proof-of-compute subnet's neurons in process until ctx
-// ends: a miner per pocMiners entry with its runner, Bob's validator, and
+// runModule runs a module-driven subnet's neurons in process until ctx
+// ends: a miner per ms.Kinds entry with its runners, Bob's validator, and
 // a table of the metagraph after every epoch.
-func (d *demo) runPoc(ctx context.Context, sn *localnetSubnet, dataDir string, blockTime time.Duration) error {
+func (d *demo) runModule(ctx context.Context, ms *moduleSubnet, sn *localnetSubnet, dataDir string, blockTime time.Duration) error {
 	reg, err := registry.New(registry.Config{})
 	if err != nil {
 		return err
 	}
 	defer reg.Close(context.Background())
-	initCfg := pocInitConfig()
 	quiet := discardLogger()
 	adapter := func(name string) (*chainrpc.Client, *keys.Keypair, error) {
 		hot := demoHotkey(name)
@@ -205,6 +253,14 @@ func (d *demo) runPoc(ctx context.Context, sn *localnetSubnet, dataDir string, b
 		return c, hot, err
 	}
 	for _, name := range []string{"Charlie", "Dave", "Eve"} {
+		kind := ms.Kinds[name]
+		setup, err := ms.Miner(ctx, kind)
+		if err != nil {
+			return fmt.Errorf("miner %s: %w", name, err)
+		}
+		if setup.Close != nil {
+			defer setup.Close()
+		}
 		c, hot, err := adapter(name)
 		if err != nil {
 			return err
@@ -214,15 +270,14 @@ func (d *demo) runPoc(ctx context.Context, sn *localnetSubnet, dataDir string, b
 			return err
 		}
 		go roster.Run(ctx, blockTime/2)
-		m, err := miner.New(miner.Config{Hotkey: hot, Netuid: sn.Netuid, Addr: "127.0.0.1:0", Chain: c, Modules: c, Registry: reg,
-			Runners: host.NewFuncRunners(map[string]host.RunnerFunc{"matmul": pocRunner(pocMiners[name])}), InitConfig: initCfg,
-			Roster: roster, Logger: quiet})
+		m, err := miner.New(miner.Config{Hotkey: hot, Netuid: sn.Netuid, Addr: "127.0.0.1:0", Chain: c,
+			Module: miner.ModuleConfig{Source: c, Registry: reg, Runners: setup.Runners, InitConfig: ms.InitConfig}, Roster: roster, Logger: quiet})
 		if err != nil {
 			return err
 		}
 		addr := ""
-		if pocMiners[name] == "cheater" {
-			srv, err := cheatingAxon(ctx, m, c, hot, sn.Netuid, roster)
+		if setup.Tamper != nil {
+			srv, err := cheatingAxon(ctx, m, c, hot, sn.Netuid, roster, setup.Tamper)
 			if err != nil {
 				return fmt.Errorf("miner %s: %w", name, err)
 			}
@@ -235,7 +290,7 @@ func (d *demo) runPoc(ctx context.Context, sn *localnetSubnet, dataDir string, b
 			addr = m.Addr()
 		}
 		defer m.Shutdown(context.Background())
-		fmt.Fprintf(d.out, "  miner     %-8s %-8s axon %s\n", name, pocMiners[name], addr)
+		fmt.Fprintf(d.out, "  miner     %-8s %-8s axon %s%s\n", name, kind, addr, setup.Detail)
 	}
 	c, hot, err := adapter("Bob")
 	if err != nil {
@@ -245,8 +300,8 @@ func (d *demo) runPoc(ctx context.Context, sn *localnetSubnet, dataDir string, b
 	if err := os.MkdirAll(vdir, 0o700); err != nil {
 		return err
 	}
-	v, err := validator.New(validator.Config{Hotkey: hot, Netuid: sn.Netuid, DataDir: vdir, Chain: c, Modules: c, Registry: reg,
-		InitConfig: initCfg, SampleSize: 10, WeightsInterval: 1, MaxTimeout: 5 * time.Second, StepInterval: blockTime / 2, Logger: quiet,
+	v, err := validator.New(validator.Config{Hotkey: hot, Netuid: sn.Netuid, DataDir: vdir, Chain: c,
+		Module: validator.ModuleConfig{Source: c, Registry: reg, InitConfig: ms.InitConfig}, SampleSize: 10, WeightsInterval: 1, MaxTimeout: 5 * time.Second, StepInterval: blockTime / 2, Logger: quiet,
 		CommitHash: func(hk [32]byte, netuid uint16, uids, values, salt []uint16, vk uint64) [32]byte {
 			return subnet.CommitHash(hk, netuid, uids, values, salt, vk)
 		}})
@@ -256,15 +311,16 @@ func (d *demo) runPoc(ctx context.Context, sn *localnetSubnet, dataDir string, b
 	defer v.Close(context.Background())
 	fmt.Fprintln(d.out, "  validator Bob queries the miners every block and sets the module's weights")
 	go v.Run(ctx)
-	return d.table(ctx, sn, blockTime)
+	return d.table(ctx, sn, blockTime, ms.Kinds)
 }
 
-// table prints the subnet's metagraph after every epoch until ctx ends.
-func (d *demo) table(ctx context.Context, sn *localnetSubnet, every time.Duration) error {
+// table prints the subnet's metagraph after every epoch until ctx ends;
+// kinds labels the miners.
+func (d *demo) table(ctx context.Context, sn *localnetSubnet, every time.Duration, kinds map[string]string) error {
 	roles := map[uint16]string{}
 	for _, n := range sn.Neurons {
 		roles[n.UID] = n.Role + " " + n.Name
-		if k, ok := pocMiners[n.Name]; ok {
+		if k, ok := kinds[n.Name]; ok {
 			roles[n.UID] += " (" + k + ")"
 		}
 	}
