@@ -15,6 +15,21 @@
 //   - Termination: every loop iteration and every call passes a charge of at
 //     least one unit (CostTable.Validate), so the starting gas bounds the
 //     instructions executed; the stack budget bounds recursion.
+//   - A failing gas or stack check branches to a trap shared by the whole
+//     function, after its body (see emitter), which sets the oog flag and
+//     executes unreachable; nothing runs between the check and the trap.
+//   - The gas global is always exact: every charge writes it before the next
+//     instruction of the original code runs, so a host function or a trap
+//     other than out-of-gas sees the gas used so far. A failing charge traps
+//     before it writes, leaving the gas it found.
+//   - Gas cache: a function that contains a loop and no call keeps a copy of
+//     the gas global in one more appended i64 local, so that engines can
+//     hold it in a register rather than reload the global (a load waiting on
+//     the previous iteration's store) on every iteration. Without calls
+//     nothing else can change the global while the function runs, so the
+//     copy, loaded by the entry charge and written through by every charge,
+//     always equals it. Gas, traps and the gas left are unchanged, and the
+//     local is left out of the frame cost, so stack budgets are too.
 package instrument
 
 import (
@@ -69,11 +84,17 @@ func (e *FuncError) Unwrap() error { return e.Err }
 //
 // Consensus-critical: the bytes returned must be identical on every node.
 func Instrument(m *wasmbin.Module, ct CostTable) ([]byte, []FuncReport, error) {
+	return instrument(m, ct, true)
+}
+
+// instrument is Instrument with the gas cache optional, so that tests can
+// check that the cache changes nothing observable.
+func instrument(m *wasmbin.Module, ct CostTable, gasCache bool) ([]byte, []FuncReport, error) {
 	if err := ct.Validate(); err != nil {
 		return nil, nil, err
 	}
 	nGlobals := uint32(m.NumImported[wasmbin.KindGlobal] + len(m.Globals))
-	in := &inst{m: m, ct: &ct, gGas: nGlobals, gOOG: nGlobals + 1, gStack: nGlobals + 2, nTypes: len(m.Types)}
+	in := &inst{m: m, ct: &ct, gGas: nGlobals, gOOG: nGlobals + 1, gStack: nGlobals + 2, nTypes: len(m.Types), gasCache: gasCache}
 	code := wasmbin.AppendU32(nil, uint32(len(m.Codes)))
 	reports := make([]FuncReport, len(m.Codes))
 	for i := range m.Codes {
@@ -130,6 +151,8 @@ type inst struct {
 	// appended after it, in order of first use.
 	nTypes   int
 	newTypes []wasmbin.FuncType
+	// gasCache enables the gas cache (package doc).
+	gasCache bool
 }
 
 // ctl is one entry of the control stack during the analysis pass.
@@ -178,6 +201,7 @@ func (in *inst) function(fi uint32, c *wasmbin.Code) ([]byte, FuncReport, error)
 	}
 	rep := FuncReport{BodyBytes: len(c.Expr), Locals: c.NumLocals}
 	ct := in.ct
+	loops, calls := 0, 0
 
 	// Pass 1: decode, compute operand heights, segments and injection
 	// sites.
@@ -237,6 +261,9 @@ func (in *inst) function(fi uint32, c *wasmbin.Code) ([]byte, FuncReport, error)
 		switch x.Op {
 		case wasmbin.OpBlock, wasmbin.OpLoop, wasmbin.OpIf:
 			rep.Blocks++
+			if x.Op == wasmbin.OpLoop {
+				loops++
+			}
 			if x.Op == wasmbin.OpIf {
 				pop(1)
 			}
@@ -288,6 +315,7 @@ func (in *inst) function(fi uint32, c *wasmbin.Code) ([]byte, FuncReport, error)
 			setUnreachable()
 			newSeg(i + 1)
 		case wasmbin.OpCall, wasmbin.OpCallIndirect:
+			calls++
 			var t wasmbin.FuncType
 			if x.Op == wasmbin.OpCall {
 				t, err = in.m.FuncType(uint32(x.A))
@@ -348,12 +376,22 @@ func (in *inst) function(fi uint32, c *wasmbin.Code) ([]byte, FuncReport, error)
 	}
 	rep.FrameCost = uint32(frame)
 
+	// The gas cache (package doc) pays only where a charge repeats within
+	// one activation, in loops. Functions that call are left out: the copy
+	// would need a reload after every call (the callee and host functions
+	// charge the global), which cost 4 % more code on the Go guest, and a
+	// call costs far more than the load the copy saves. The local comes
+	// after the scratch locals and is not in the frame cost computed above,
+	// which stays what instrumenter version 1 charged.
+	e := emitter{in: in}
+	if in.gasCache && loops > 0 && calls == 0 && next < wasmbin.MaxLocals {
+		e.cached, e.cache = true, uint32(next)
+		locals = append(locals, wasmbin.LocalDecl{Count: 1, Type: wasmbin.I64})
+	}
+
 	// Pass 2: emit.
-	out := wasmbin.AppendLocals(make([]byte, 0, len(c.Expr)*2+64), locals)
-	e := emitter{b: out, in: in}
-	e.stackEnter(rep.FrameCost)
-	e.op(wasmbin.OpBlock)
-	e.b = wasmbin.AppendS64(e.b, in.blockType(ft.Results))
+	e.b = wasmbin.AppendLocals(make([]byte, 0, len(c.Expr)*2+64), locals)
+	e.prologue(rep.FrameCost, in.blockType(ft.Results))
 	ci := 0
 	for i := range ins {
 		for ci < len(charges) && charges[ci].at == i {
@@ -375,6 +413,7 @@ func (in *inst) function(fi uint32, c *wasmbin.Code) ([]byte, FuncReport, error)
 			e.dynamic(scr[scrI32], scr[scrI64], wasmbin.OpI64ShrU, uint64(ct.BulkByteShift))
 		}
 		e.b = append(e.b, c.Expr[pos[i]:pos[i+1]]...)
+		e.track(x.Op)
 		switch info.NaN {
 		case wasmbin.F32:
 			e.canonNaN(scr[scrF32], wasmbin.F32)
@@ -382,10 +421,8 @@ func (in *inst) function(fi uint32, c *wasmbin.Code) ([]byte, FuncReport, error)
 			e.canonNaN(scr[scrF64], wasmbin.F64)
 		}
 	}
-	// The original final end closed the wrapping block; refund and end the
-	// function.
-	e.stackLeave(rep.FrameCost)
-	e.op(wasmbin.OpEnd)
+	// The original final end closed the wrapping block.
+	e.epilogue(rep.FrameCost)
 	rep.NewBodyBytes = len(e.b)
 	return e.b, rep, nil
 }
