@@ -56,5 +56,7 @@ fi
 go vet ./...
 go vet -tags wasmtime ./runtime/... ./host/ ./plugins/...
 go test -count=1 -timeout 20m ./...
-# The wasmtime engine (cgo) must give the same outputs, errors and gas as wazero.
-go test -count=1 -timeout 10m -tags wasmtime ./runtime/... ./host/ ./plugins/
+# The wasmtime engine (cgo) must give the same outputs, errors and gas as
+# wazero: the conformance suite, and the example subnets' full-stack tests,
+# which run every entry point of a real module on each engine.
+go test -count=1 -timeout 10m -tags wasmtime ./runtime/... ./host/ ./plugins/ ./examples/pocsubnet ./examples/textsubnet

@@ -161,7 +161,10 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	answer, finish := truncate(Answer(prompt, s.opts.Wrong), req.MaxTokens)
-	resp := ChatResponse{ID: fmt.Sprintf("chatcmpl-%d", s.seq.Add(1)), Object: "chat.completion", Created: time.Now().Unix(),
+	// A fixed-width id: the module parses the whole response, so every
+	// response to the same question has the same length and costs the same
+	// gas, however many came before it.
+	resp := ChatResponse{ID: fmt.Sprintf("chatcmpl-%012d", s.seq.Add(1)), Object: "chat.completion", Created: time.Now().Unix(),
 		Model: s.opts.Model, Choices: []Choice{{Message: ChatMessage{Role: "assistant", Content: answer}, FinishReason: finish}}}
 	for _, m := range req.Messages {
 		resp.Usage.PromptTokens += len(strings.Fields(m.Content))
