@@ -232,12 +232,14 @@ func (c *Chain) commit(ex *executed) error {
 	w.Bytes32(hash)
 	w.Bytes32(hdr.StateRoot)
 	o.Set(state.KeyHead, w.Bytes())
+	// The head moves with the state under headMu, and View snapshots under
+	// it, so no reader sees block h's state beside head h-1.
+	c.headMu.Lock()
+	defer c.headMu.Unlock()
 	if err := c.store.Commit(o); err != nil {
 		return fmt.Errorf("chain: commit block %d: %w", hdr.Height, err)
 	}
-	c.headMu.Lock()
 	c.head = Head{Header: hdr, Hash: hash}
-	c.headMu.Unlock()
 	return nil
 }
 

@@ -278,7 +278,9 @@ type View struct {
 // View opens a consistent view of the committed state (for queries that read
 // many keys); Close it when done.
 func (c *Chain) View() (*View, error) {
+	c.headMu.RLock()
 	snap := c.store.Snapshot()
+	c.headMu.RUnlock()
 	raw, ok, err := snap.Get(state.KeyHead)
 	if err == nil && (!ok || len(raw) < 8) {
 		err = errors.New("chain: no head record")
