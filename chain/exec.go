@@ -84,6 +84,9 @@ var handlers = map[tx.CallKind]handler{
 	tx.KindSetWeights:        applySetWeights,
 	tx.KindCommitWeights:     applyCommitWeights,
 	tx.KindRevealWeights:     applyRevealWeights,
+	tx.KindSwapHotkey:        applySwapHotkey, // swap_exec.go
+	tx.KindSetChildren:       applySetChildren,
+	tx.KindSetChildkeyTake:   applySetChildkeyTake,
 	// Modules: module_exec.go over package chain/modules.
 	tx.KindUploadModule:     applyModuleCall,
 	tx.KindActivateModule:   applyModuleCall,

@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"fmt"
 	"net/netip"
 
 	"github.com/taorun/taorun/chain/block"
@@ -24,6 +25,8 @@ const (
 	EventWeightsSet        = "weights_set"        // netuid, hotkey, count
 	EventWeightsCommitted  = "weights_committed"  // netuid, hotkey, hash
 	EventWeightsRevealed   = "weights_revealed"   // netuid, hotkey, count
+	EventChildrenScheduled = "children_scheduled" // netuid, hotkey, count, at (block after which they apply)
+	EventChildkeyTakeSet   = "childkey_take_set"  // netuid, hotkey, take
 )
 
 func attrU16(k string, v uint16) block.Attr { return attrU64(k, uint64(v)) }
@@ -70,6 +73,14 @@ func setHookGas(ctx *CallContext, netuid uint16, field func(*modules.HookGas) *u
 func setHyperparameter(ctx *CallContext, sudo bool, netuid uint16, param string, value uint64) error {
 	if field, ok := hookGasParams[param]; ok {
 		if err := setHookGas(ctx, netuid, field, value); err != nil {
+			return err
+		}
+	} else if _, ok := subnet.LookupChildParam(param); ok {
+		// Network-wide child key parameters: sudo only, on netuid 0.
+		if !sudo || netuid != subnet.RootNetuid {
+			return fmt.Errorf("%w: %s is set by sudo on netuid 0", subnet.ErrParamNotSettable, param)
+		}
+		if err := subnet.SetChildParam(ctx.State, param, value); err != nil {
 			return err
 		}
 	} else if err := subnet.SetHyperparameter(ctx.State, ctx.Signer, sudo, netuid, param, value); err != nil {
@@ -206,4 +217,31 @@ func (c *CallContext) subnetOps() subnet.Hooked {
 		mods = hookFeesWaived{mods}
 	}
 	return subnet.Hooked{Modules: mods}
+}
+
+func applySetChildren(ctx *CallContext, call tx.Call) error {
+	c := call.(tx.SetChildren)
+	children := make([]subnet.Child, len(c.Children))
+	for i, e := range c.Children {
+		children[i] = subnet.Child{Proportion: e.Proportion, Hotkey: e.Hotkey}
+	}
+	if err := subnet.SetChildren(ctx.State, ctx.Signer, c.Hotkey, c.Netuid, children, ctx.Height); err != nil {
+		return err
+	}
+	ci, err := subnet.ChildKeys(ctx.State, c.Hotkey, c.Netuid)
+	if err != nil {
+		return err
+	}
+	ctx.Emit(EventChildrenScheduled, attrU16("netuid", c.Netuid), attrAccount("hotkey", c.Hotkey),
+		attrU64("count", uint64(len(children))), attrU64("at", ci.PendingAt))
+	return nil
+}
+
+func applySetChildkeyTake(ctx *CallContext, call tx.Call) error {
+	c := call.(tx.SetChildkeyTake)
+	if err := subnet.SetChildkeyTake(ctx.State, ctx.Signer, c.Hotkey, c.Netuid, c.Take, ctx.Height); err != nil {
+		return err
+	}
+	ctx.Emit(EventChildkeyTakeSet, attrU16("netuid", c.Netuid), attrAccount("hotkey", c.Hotkey), attrU64("take", uint64(c.Take)))
+	return nil
 }

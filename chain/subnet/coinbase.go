@@ -57,6 +57,13 @@ func (h Hooked) BlockStep(o *state.Overlay, height uint64) error {
 		if err := s.drain(nets, height); err != nil {
 			return err
 		}
+		// Pending children apply in their subnet's epoch block, after the
+		// epoch (upstream try_set_pending_children).
+		for _, netuid := range nets {
+			if s.u64(epochKey(netuid, epLastEpoch)) == height {
+				s.applyPendingChildren(netuid, height)
+			}
+		}
 		for _, netuid := range nets {
 			info, _ := s.info(netuid)
 			p := s.pool(netuid)
@@ -254,9 +261,10 @@ func (s *rw) epochInput(netuid uint16, height, emission uint64) (*consensus.Epoc
 		if nr.Hotkey == info.OwnerHotkey {
 			in.HasOwner, in.OwnerUID = true, uid
 		}
+		alpha, tao := s.inheritedStake(nr.Hotkey, netuid)
 		in.Neurons[uid] = consensus.Neuron{
-			Stake:               s.u64(hotkeyTotalKey(nr.Hotkey, netuid)),
-			TaoStake:            s.u64(hotkeyTotalKey(nr.Hotkey, RootNetuid)),
+			Stake:               alpha,
+			TaoStake:            tao,
 			LastUpdate:          nr.LastUpdate,
 			BlockAtRegistration: nr.BlockAtRegistration,
 			ValidatorPermit:     rows.results[uid].ValidatorPermit,
@@ -342,6 +350,15 @@ func (s *rw) distribute(netuid uint16, height, server, validator, root, owner ui
 		s.setRow(bondsKey(netuid, uid), row)
 	}
 
+	// Dividends are split with parents and priced against the stakes as
+	// they were before this epoch's payouts (upstream computes both before
+	// paying anything).
+	tw := s.taoWeight()
+	divs, stakes := s.epochDividends(netuid, hot, cold, out.ValidatorEmission, tw)
+	if s.err != nil {
+		return s.err
+	}
+
 	paid := uint64(0)
 	s.addStake(info.OwnerHotkey, info.OwnerColdkey, netuid, owner)
 	// Incentives come out of the miners' pending alpha; the epoch splits the
@@ -363,14 +380,10 @@ func (s *rw) distribute(netuid uint16, height, server, validator, root, owner ui
 	if sumInc == 0 {
 		validatorAlpha += server
 	}
-	stakes := make([]HotkeyStakes, n)
-	for uid := range n {
-		stakes[uid] = HotkeyStakes{in.Neurons[uid].Stake, in.Neurons[uid].TaoStake}
-	}
-	alphaDivs, rootDivs := DividendDistribution(stakes, out.ValidatorEmission, s.taoWeight(), validatorAlpha, root)
-	for uid := range n {
-		paid += s.payDividend(hot[uid], cold[uid], netuid, netuid, alphaDivs[uid].SatToU64())
-		paid += s.payDividend(hot[uid], cold[uid], RootNetuid, netuid, rootDivs[uid].SatToU64())
+	alphaDivs, rootDivs := DividendDistribution(stakes, divs.amounts, tw, validatorAlpha, root)
+	for i, hk := range divs.hotkeys {
+		paid += s.payDividend(hk, divs.cold[i], netuid, netuid, alphaDivs[i].SatToU64())
+		paid += s.payDividend(hk, divs.cold[i], RootNetuid, netuid, rootDivs[i].SatToU64())
 	}
 	if paid > total {
 		return fmt.Errorf("%w: paid %d alpha of %d", ErrCorrupt, paid, total)

@@ -17,14 +17,20 @@
 //	0x10 netuid ‖ 0x02                    neuron count n u64
 //	0x10 0xFFFF ‖ 0x01 / 0x02             last lock cost / block of the last subnet creation
 //	0x10 0xFFFF ‖ 0x03                    registered netuids, ascending (u16 each)
+//	0x10 0xFFFF ‖ 0x10..0x13              child key parameters u64 (absent = default; ChildParams)
 //	0x11 netuid ‖ uid ‖ 0x00              Neuron (hotkey, coldkey, registration block, last update, axon)
 //	0x11 netuid ‖ uid ‖ 0x01              Result of the last epoch for the uid
 //	0x11 netuid ‖ 0xFFFF ‖ hotkey          uid u16
+//	0x11 netuid ‖ 0xFFFE ‖ hotkey          pending children: cooldown block u64 ‖ list (children.go)
 //	0x12 hotkey                           owner coldkey of the hotkey
 //	0x12 hotkey ‖ 't'                     delegate take u16 (absent = DefaultDelegateTake)
+//	0x12 account ‖ 'l'                    block of the account's last rate-limited tx u64 (hotkey swap; swap.go)
 //	0x12 hotkey ‖ netuid                  total alpha staked to hotkey on netuid
 //	0x12 hotkey ‖ netuid ‖ 'n'            coldkeys with stake on (hotkey, netuid), ascending
 //	0x12 hotkey ‖ coldkey ‖ netuid         alpha of (hotkey, coldkey) on netuid (TAO for root)
+//	0x12 hotkey ‖ 'k' ‖ netuid ‖ 'c' / 'p'  children / parents list [(proportion u64, hotkey)] (absent = none)
+//	0x12 hotkey ‖ 'k' ‖ netuid ‖ 't'        childkey take u16 (absent = min_childkey_take)
+//	0x12 hotkey ‖ 'k' ‖ netuid ‖ 'r' / 's'  block of the last set_children / set_childkey_take
 //	0x13 netuid ‖ 0x01..0x03              pool: SubnetTAO, SubnetAlphaIn, SubnetAlphaOut (u64)
 //	0x13 netuid ‖ 0x04                    moving price, I96F32 bits (lo u64 ‖ hi u64, little endian)
 //	0x14 netuid ‖ uid                     weights row [(uid u16, value u16)]
@@ -54,6 +60,30 @@
 //     netuid) lists exactly the coldkeys with non-zero stake there.
 //   - Uids of a subnet are 0..n-1, each with exactly one hotkey, and the
 //     hotkey → uid map is its inverse.
+//   - Child keys (children.go, children_epoch.go): on every subnet, c is in
+//     the children list of p with proportion x exactly when p is in the
+//     parents list of c with proportion x; a children list has at most
+//     MaxChildren entries, no duplicates, not its own hotkey, proportions
+//     summing to at most 2^64-1, and no hotkey that is also a parent of
+//     its owner; root has none. set_children only schedules a list; it is
+//     checked again and applied (or dropped) in the first epoch block of
+//     its subnet after its cooldown. In an epoch a uid weighs in with its
+//     inherited alpha and root TAO (spec §2.1), which conserves the total
+//     up to one rao of flooring per hotkey, and its dividend is split with
+//     its parents by contribution of their own stake, less the childkey
+//     take for parents of another coldkey (upstream's
+//     get_parent_child_dividends_distribution with CKBurn 0), conserving
+//     it up to one rao per parent; dividends are then priced against each
+//     hotkey's own (not inherited) stake. With no child keys both are the
+//     identity, so such epochs are bit-for-bit those without child keys.
+//   - Hotkey swap (swap.go): every record keyed by a hotkey is either under
+//     0x12 hotkey (moved by rewriting the key, value unchanged) or names it
+//     in a per-subnet record (uid map, neuron, commit, subnet info, child
+//     key links), which SwapHotkey rewrites on every subnet; after a swap no
+//     key or value names the old hotkey, and the new one must have had no
+//     record under 0x12 but a last-tx block. A record keyed by hotkey
+//     elsewhere must be added to SwapHotkey (its test checks that nothing
+//     names the old hotkey afterwards). CheckUIDs checks the uid invariant.
 //   - Determinism: integer and fixed-point (package consensus/fixed) maths
 //     only, iteration in key order, no clock but the block height. Every
 //     function that runs inside a block is consensus-critical.
@@ -78,7 +108,9 @@
 //   - Cost: per-block work is a few reads per subnet, served from one
 //     iteration of each per-subnet prefix (see prefetch.go); an epoch reads
 //     its uids' records with one prefix iteration per kind and 256 uids (see
-//     epochread.go), two stake totals per uid by exact key, and pays each
+//     epochread.go), two stake totals and two child key lists per uid by
+//     exact key (plus two stake totals per parent link and, in epoch blocks,
+//     one iteration of the subnet's pending children), and pays each
 //     validator's nominators, a loop bounded by the number of coldkeys
 //     staking to that hotkey (upstream's share pools make it O(1); a cap or
 //     share pool is future work).
@@ -137,6 +169,9 @@ const (
 	DefaultDelegateTake = 11_796
 	// MaxDelegateTake is the largest delegate take (≈ 18 %).
 	MaxDelegateTake = 11_796
+	// MinDelegateTake is the smallest delegate take (upstream's
+	// MinDelegateTake, 0).
+	MinDelegateTake = 0
 	// SubnetOwnerCut is the owner's share of alpha emission (u16 proportion, ≈ 18 %).
 	SubnetOwnerCut = 11_796
 	// MaxEpochsPerBlock caps epochs per block; the rest are deferred a block.

@@ -87,6 +87,9 @@ func (e *env) checkInvariants() {
 	if err := CheckAlpha(e.o); err != nil {
 		e.t.Fatal(err)
 	}
+	if err := CheckChildKeys(e.o); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // checkSupply is the invariant chain.CheckSupply will check once the lead

@@ -29,6 +29,8 @@ const (
 	KindSetWeights        CallKind = 18
 	KindCommitWeights     CallKind = 19
 	KindRevealWeights     CallKind = 20
+	// KindSwapHotkey is swap_hotkey (swap_calls.go).
+	KindSwapHotkey CallKind = 21
 )
 
 // Call is the payload of a transaction.
@@ -81,6 +83,9 @@ var specs = []Spec{
 	{KindSetWeights, "set_weights", 100_000, false, MaxTxBytes, decodeSetWeights, func(c Call) uint16 { return c.(SetWeights).Netuid }},
 	{KindCommitWeights, "commit_weights", 100_000, false, MaxTxBytes, decodeCommitWeights, func(c Call) uint16 { return c.(CommitWeights).Netuid }},
 	{KindRevealWeights, "reveal_weights", 100_000, false, MaxTxBytes, decodeRevealWeights, func(c Call) uint16 { return c.(RevealWeights).Netuid }},
+	{KindSwapHotkey, "swap_hotkey", 100_000, false, MaxTxBytes, decodeSwapHotkey, nil},
+	{KindSetChildren, "set_children", 100_000, false, MaxTxBytes, decodeSetChildren, nil},
+	{KindSetChildkeyTake, "set_childkey_take", 100_000, false, MaxTxBytes, decodeSetChildkeyTake, nil},
 	{KindUploadModule, "upload_module", 100_000, false, MaxUploadTxBytes, decodeUploadModule, nil},
 	{KindActivateModule, "activate_module", 100_000, false, MaxTxBytes, decodeActivateModule, nil},
 	{KindDeactivateModule, "deactivate_module", 100_000, false, MaxTxBytes, decodeDeactivateModule, nil},

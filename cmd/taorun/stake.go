@@ -38,6 +38,7 @@ func stakeCommand() *cli.Command {
 			{Name: "list", Usage: "list the coldkey's stakes", Flags: walletFlags(networkFlags(
 				&cli.StringFlag{Name: "ss58", Aliases: []string{"coldkey-ss58"}, Usage: "list this coldkey `ADDRESS` instead of the wallet's"})...),
 				Action: nodeAction(stakeList)},
+			stakeChildCommand(), // stake_child.go
 		},
 	})
 }

@@ -22,6 +22,8 @@ func (s *Server) registerSubnets() {
 		api.MethodMetagraph:      s.metagraph,
 		api.MethodStakeInfo:      s.stakeInfo,
 		api.MethodSubnetLockCost: s.subnetLockCost,
+		api.MethodHotkeyInfo:     s.hotkeyInfo, // hotkeys.go
+		api.MethodChildKeys:      s.childKeys,  // children.go
 	} {
 		s.Register(name, m)
 	}
