@@ -53,16 +53,7 @@ func stakeChildCommand() *cli.Command {
 // proportion floor(fraction × (2^64-1)), as btcli's float_to_u64, computed
 // exactly.
 func parseChildProportion(s string) (uint64, error) {
-	s = strings.TrimSpace(s)
-	r, ok := new(big.Rat).SetString(s)
-	if !takePattern.MatchString(s) || !ok {
-		return 0, fmt.Errorf("proportion %q is not a decimal fraction such as 0.5", s)
-	}
-	if r.Cmp(big.NewRat(1, 1)) > 0 {
-		return 0, fmt.Errorf("proportion %q is above 1", s)
-	}
-	v := new(big.Int).Mul(r.Num(), new(big.Int).SetUint64(math.MaxUint64))
-	return v.Quo(v, r.Denom()).Uint64(), nil
+	return parseFraction("proportion", "0.5", s, math.MaxUint64)
 }
 
 // listFlag returns a list flag's values, each comma-separated part on its

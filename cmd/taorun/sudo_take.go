@@ -29,31 +29,39 @@ func sudoGetTakeCommand() *cli.Command {
 		Flags: walletFlags(networkFlags(flagHotkeySS58)...), Action: nodeAction(sudoGetTake)}
 }
 
-// takePattern is a plain non-negative decimal: digits with an optional
+// decimalPattern is a plain non-negative decimal: digits with an optional
 // fraction part (no sign, exponent or base prefix).
-var takePattern = regexp.MustCompile(`^([0-9]+(\.[0-9]*)?|\.[0-9]+)$`)
+var decimalPattern = regexp.MustCompile(`^([0-9]+(\.[0-9]*)?|\.[0-9]+)$`)
 
 // parseTake turns a take fraction ("0.09", "0.18", "0") into the chain's u16
 // proportion, floor(fraction × 65535) as btcli's float_to_u16, computed
 // exactly, and requires it within [lo, hi].
 func parseTake(s string, lo, hi uint16) (uint16, error) {
-	s = strings.TrimSpace(s)
-	if !takePattern.MatchString(s) {
-		return 0, fmt.Errorf("take %q is not a decimal fraction such as 0.09", s)
+	scaled, err := parseFraction("take", "0.09", strings.TrimSpace(s), 65535)
+	if err != nil {
+		return 0, err
 	}
-	r, ok := new(big.Rat).SetString(s)
-	if !ok {
-		return 0, fmt.Errorf("take %q is not a decimal fraction such as 0.09", s)
-	}
-	if r.Cmp(big.NewRat(1, 1)) > 0 {
-		return 0, fmt.Errorf("take %q is outside 0..1", s)
-	}
-	scaled := new(big.Int).Quo(new(big.Int).Mul(r.Num(), big.NewInt(65535)), r.Denom())
-	v := uint16(scaled.Uint64())
+	v := uint16(scaled)
 	if v < lo || v > hi {
-		return 0, fmt.Errorf("take %s (%d/65535) is outside the allowed %s..%s (%d..%d/65535)", s, v, proportion(lo), proportion(hi), lo, hi)
+		return 0, fmt.Errorf("take %s (%d/65535) is outside the allowed %s..%s (%d..%d/65535)", strings.TrimSpace(s), v, proportion(lo), proportion(hi), lo, hi)
 	}
 	return v, nil
+}
+
+// parseFraction reads a decimal fraction in [0, 1] (what names it in
+// errors, example shows one) exactly, without floats, and returns
+// floor(fraction × scale).
+func parseFraction(what, example, s string, scale uint64) (uint64, error) {
+	s = strings.TrimSpace(s)
+	r, ok := new(big.Rat).SetString(s)
+	if !decimalPattern.MatchString(s) || !ok {
+		return 0, fmt.Errorf("%s %q is not a decimal fraction such as %s", what, s, example)
+	}
+	if r.Cmp(big.NewRat(1, 1)) > 0 {
+		return 0, fmt.Errorf("%s %q is above 1", what, s)
+	}
+	v := new(big.Int).Mul(r.Num(), new(big.Int).SetUint64(scale))
+	return v.Quo(v, r.Denom()).Uint64(), nil
 }
 
 func sudoSetTake(n *nodeCtx) error {

@@ -24,7 +24,7 @@ func TestParseTake(t *testing.T) {
 		{in: "0.18001", want: 11796}, // floor(11796.9)
 		{in: "0.1801", err: "outside the allowed 0.00000..0.18000"},
 		{in: "1", err: "outside the allowed"},
-		{in: "1.5", err: "outside 0..1"},
+		{in: "1.5", err: "above 1"},
 		{in: "-0.1", err: "not a decimal fraction"},
 		{in: "1/10", err: "not a decimal fraction"},
 		{in: "1e-1", err: "not a decimal fraction"},
