@@ -60,6 +60,10 @@
 //     validate_weights_gas limit. A paying tx (fee at least tx.MinFee) of the
 //     same calls behaves exactly as before: it is included when its call
 //     fails, and pays the hook fee.
+//   - Ordering is not the chain's concern (a block executes its txs in the
+//     proposer's order): the node's mempool puts fee-free txs of hotkeys
+//     staked on the call's subnet first, by that stake (SubnetStake), then
+//     paying txs by fee, then the other fee-free txs (package node/mempool).
 //
 // # Extending
 //
@@ -93,6 +97,7 @@ import (
 	"github.com/taorun/taorun/chain/codec"
 	"github.com/taorun/taorun/chain/modules"
 	"github.com/taorun/taorun/chain/state"
+	"github.com/taorun/taorun/chain/subnet"
 	"github.com/taorun/taorun/chain/types"
 )
 
@@ -297,6 +302,15 @@ func (c *Chain) Balance(id types.AccountID) (uint64, error) { return state.Balan
 
 // Nonce returns an account's committed next nonce.
 func (c *Chain) Nonce(id types.AccountID) (uint64, error) { return state.Nonce(c.store, id) }
+
+// SubnetStake returns hotkey's stake on netuid as committed: the alpha its
+// uid weighs in with in the subnet's epoch (subnet.InheritedAlpha: own
+// stake, less what it lends to child keys, plus what parents lend it).
+// The node's mempool ranks fee-free transactions by it. Safe for
+// concurrent use.
+func (c *Chain) SubnetStake(hotkey types.AccountID, netuid uint16) (uint64, error) {
+	return subnet.InheritedAlpha(c.store, hotkey, netuid)
+}
 
 // BlockByHeight returns the committed block at height, or nil if none.
 func (c *Chain) BlockByHeight(height uint64) (*block.Block, error) {

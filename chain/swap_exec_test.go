@@ -51,3 +51,37 @@ func TestSwapHotkeyCall(t *testing.T) {
 			call: signed{bob, tx.SwapHotkey{OldHotkey: newHot.Public(), NewHotkey: hotkeyOf("BobThird").Public()}}, err: subnet.ErrRateLimited},
 	})
 }
+
+// TestSwapHotkeySudoParams: sudo_set on netuid 0 changes key_swap_cost and
+// tx_rate_limit, and the next swap_hotkey follows them; a value out of
+// bounds, or either one set on a subnet or by a subnet owner, is refused
+// with state unchanged but the fee.
+func TestSwapHotkeySudoParams(t *testing.T) {
+	newHot, third := hotkeyOf("BobNew"), hotkeyOf("BobThird")
+	swap := signed{bob, tx.SwapHotkey{OldHotkey: bobHot.Public(), NewHotkey: newHot.Public()}}
+	swapAgain := signed{bob, tx.SwapHotkey{OldHotkey: newHot.Public(), NewHotkey: third.Public()}}
+	sudo := func(param string, v uint64) signed {
+		return signed{alice, tx.SudoSet{Netuid: 0, Param: param, Value: v}}
+	}
+	with := func(extra ...signed) []signed { return append(append([]signed{}, subnetBase...), extra...) }
+	wantCost := func(cost string) func(t *testing.T, c *Chain, rc *block.Receipt) {
+		return func(t *testing.T, c *Chain, rc *block.Receipt) {
+			if got := rc.Events[0].Attrs[3]; got.Key != "cost" || got.Value != cost {
+				t.Fatalf("event attr %+v, want cost %s", got, cost)
+			}
+		}
+	}
+	runCallCases(t, []callCase{
+		{name: "sudo raises the cost", setup: with(sudo("key_swap_cost", 7*RaoPerTAO)), call: swap, event: EventHotkeySwapped,
+			check: wantCost("7000000000")},
+		{name: "sudo makes swaps free", setup: with(sudo("key_swap_cost", 0)), call: swap, event: EventHotkeySwapped,
+			check: wantCost("0")},
+		{name: "sudo lifts the rate limit", setup: with(sudo("tx_rate_limit", 0), swap), call: swapAgain, event: EventHotkeySwapped},
+		{name: "cost out of bounds", setup: subnetBase, call: sudo("key_swap_cost", 1_000*RaoPerTAO+1), err: subnet.ErrParamOutOfBounds},
+		{name: "rate limit out of bounds", setup: subnetBase, call: sudo("tx_rate_limit", 1<<32+1), err: subnet.ErrParamOutOfBounds},
+		{name: "cost on a subnet", setup: subnetBase, call: signed{alice, tx.SudoSet{Netuid: 1, Param: "key_swap_cost", Value: 1}},
+			err: subnet.ErrNoSubnet},
+		{name: "rate limit by a subnet owner", setup: subnetBase,
+			call: signed{alice, tx.SetHyperparameter{Netuid: 0, Param: "tx_rate_limit", Value: 0}}, err: subnet.ErrParamNotSettable},
+	})
+}

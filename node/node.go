@@ -119,7 +119,7 @@ func New(cfg Config) (*Node, error) {
 	if bt <= 0 {
 		bt = 12 * time.Second
 	}
-	n := &Node{cfg: cfg, log: cfg.Logger, chain: c, modules: reg, pool: mempool.New(cfg.MempoolTxs, cfg.MempoolBytes), metrics: metrics}
+	n := &Node{cfg: cfg, log: cfg.Logger, chain: c, modules: reg, pool: mempool.New(cfg.MempoolTxs, cfg.MempoolBytes, c.SubnetStake), metrics: metrics}
 	n.engine = &Sequencer{Chain: c, Pool: n.pool, BlockTime: bt, Proposer: cfg.Proposer, Log: cfg.Logger, OnCommit: n.onCommit}
 	n.rpc = rpc.NewServer(n, cfg.RPCLimits, cfg.Logger)
 	n.metrics.Height.Set(float64(c.Head().Header.Height))

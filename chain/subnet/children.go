@@ -481,8 +481,11 @@ func ChildKeys(r state.Reader, hotkey types.AccountID, netuid uint16) (ChildInfo
 //     children lists names to instead of from (removed, then appended, as
 //     upstream's remove_edge/upsert_edge), and to's parents list is sorted
 //     by hotkey (upstream rebuilds it from a BTreeMap);
-//   - the set_children / set_childkey_take rate-limit blocks do not follow
-//     (upstream keys them by hotkey and leaves them with the old one);
+//   - the set_children / set_childkey_take rate-limit blocks do not follow:
+//     moveStakeRecords left them with from (upstream keys them by hotkey in
+//     TransactionKeyLastBlock and its swap leaves them with the old one), so
+//     to is not rate limited by from's calls, and any blocks to kept from
+//     an earlier life stay its own;
 //   - from's pending children list moves to to, refused (failing the swap,
 //     as upstream's ensure_pending_consistency) if it is no longer valid
 //     for to;
@@ -498,8 +501,6 @@ func (s *rw) swapChildKeys(netuid uint16, from, to types.AccountID) {
 	}
 	slices.SortFunc(parents, func(a, b Child) int { return compareAccounts(a.Hotkey, b.Hotkey) })
 	s.setLinks(to, netuid, ckParents, parents)
-	s.o.Delete(childKey(to, netuid, ckLastSet))
-	s.o.Delete(childKey(to, netuid, ckLastTake))
 	if p, ok := s.pending(netuid, from); ok {
 		if err := s.checkChildren(to, netuid, p.Children); err != nil {
 			s.fail(fmt.Errorf("hotkey swap: pending children of %s on subnet %d: %w", from.SS58(), netuid, err))

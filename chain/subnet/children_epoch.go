@@ -3,6 +3,7 @@ package subnet
 import (
 	"fmt"
 
+	"github.com/taorun/taorun/chain/state"
 	"github.com/taorun/taorun/chain/types"
 	"github.com/taorun/taorun/consensus/fixed"
 )
@@ -37,6 +38,16 @@ func InheritedStake(own uint64, childProportions []uint64, parents []ParentStake
 		fromParents = fromParents.SatAdd(fixed.U96FromUint(p.Stake).SatMul(proportionOf(p.Proportion)))
 	}
 	return initial.SatSub(toChildren).SatAdd(fromParents).SatToU64()
+}
+
+// InheritedAlpha returns hotkey's inherited alpha on netuid, the alpha its
+// uid weighs in with in the subnet's epoch (inheritedStake): its own stake
+// there, less what it lends its children, plus what its parents lend it.
+// Package node's mempool ranks fee-free transactions by it.
+func InheritedAlpha(r state.Reader, hotkey types.AccountID, netuid uint16) (uint64, error) {
+	s := &rw{o: state.NewOverlay(r)}
+	alpha, _ := s.inheritedStake(hotkey, netuid)
+	return alpha, s.err
 }
 
 // inheritedStake returns hotkey's inherited alpha on netuid and inherited

@@ -489,3 +489,76 @@ func TestRandomChildKeys(t *testing.T) {
 		t.Fatalf("the run applied %d child links and refused %d ops: it exercised too little", links, refused)
 	}
 }
+
+// TestRemoveStakeDropsPendingChildren: remove_stake drops the hotkey's
+// pending children list on the subnet when its stake there is left below
+// the subnet's stake_threshold (upstream's do_remove_stake step "remove
+// pending children"), and only then: not with the default threshold 0, not
+// while the stake stays at or above it, not a pending revocation, not the
+// subnet owner's hotkey, and not for an unstake on another subnet.
+func TestRemoveStakeDropsPendingChildren(t *testing.T) {
+	cases := []struct {
+		name string
+		// hot (owned by cold) schedules list on the fixture's subnet, then
+		// cold removes the fraction num/den of its stake on unstakeNet,
+		// with stake_threshold set to thresholdHalves/2 of hot's stake on
+		// the subnet first.
+		hot, cold       func(f *childFixture) types.AccountID
+		list            func(f *childFixture) []Child
+		thresholdHalves uint64
+		unstakeNet      func(f *childFixture) uint16
+		num, den        uint64
+		wantDropped     bool
+	}{
+		{name: "default threshold 0", num: 99, den: 100},
+		{name: "stake left above the threshold", thresholdHalves: 1, num: 1, den: 4},
+		{name: "stake left exactly at the threshold", thresholdHalves: 1, num: 1, den: 2},
+		{name: "stake left below the threshold", thresholdHalves: 1, num: 3, den: 4, wantDropped: true},
+		{name: "all stake removed", thresholdHalves: 1, num: 1, den: 1, wantDropped: true},
+		{name: "a pending revocation is kept", thresholdHalves: 1, num: 3, den: 4,
+			list: func(*childFixture) []Child { return nil }},
+		{name: "the subnet owner's hotkey is exempt", thresholdHalves: 1, num: 3, den: 4,
+			hot: func(f *childFixture) types.AccountID { return f.ownerhot }, cold: func(*childFixture) types.AccountID { return acct("owner") }},
+		{name: "unstaking on root leaves the subnet's list", thresholdHalves: 3, num: 1, den: 1,
+			hot: func(f *childFixture) types.AccountID { return f.par }, cold: func(f *childFixture) types.AccountID { return f.pcold },
+			unstakeNet: func(*childFixture) uint16 { return RootNetuid }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newChildFixture(t)
+			hot, cold := f.val, f.vcold
+			if c.hot != nil {
+				hot, cold = c.hot(f), c.cold(f)
+			}
+			if hot == f.ownerhot {
+				f.fund(cold, 100*RaoPerTao)
+				must(AddStake(f.o, cold, hot, f.net, 20*RaoPerTao))
+			}
+			list := []Child{{1 << 62, f.m1}}
+			if c.list != nil {
+				list = c.list(f)
+			}
+			if err := SetChildren(f.o, cold, hot, f.net, list, 2); err != nil {
+				t.Fatal(err)
+			}
+			own := must(HotkeyStake(f.o, hot, f.net))
+			f.sudoSet(f.net, "stake_threshold", own/2*c.thresholdHalves)
+			net := f.net
+			if c.unstakeNet != nil {
+				net = c.unstakeNet(f)
+			}
+			have := must(Stake(f.o, hot, cold, net))
+			amount := have / c.den * c.num
+			if c.num == c.den {
+				amount = have
+			}
+			must(RemoveStake(f.o, cold, hot, net, amount))
+			ci := f.keys(hot)
+			if ci.HasPend == c.wantDropped {
+				t.Fatalf("pending list present %v after unstaking %d of %d (stake now %d, threshold %d), want dropped %v",
+					ci.HasPend, amount, have, must(HotkeyStake(f.o, hot, f.net)), must(GetParam(f.o, f.net, "stake_threshold")), c.wantDropped)
+			}
+			f.checkInvariants()
+		})
+	}
+}

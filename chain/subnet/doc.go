@@ -30,7 +30,7 @@
 //	0x12 hotkey ‖ coldkey ‖ netuid         alpha of (hotkey, coldkey) on netuid (TAO for root)
 //	0x12 hotkey ‖ 'k' ‖ netuid ‖ 'c' / 'p'  children / parents list [(proportion u64, hotkey)] (absent = none)
 //	0x12 hotkey ‖ 'k' ‖ netuid ‖ 't'        childkey take u16 (absent = min_childkey_take)
-//	0x12 hotkey ‖ 'k' ‖ netuid ‖ 'r' / 's'  block of the last set_children / set_childkey_take
+//	0x12 hotkey ‖ 'k' ‖ netuid ‖ 'r' / 's'  block of the last set_children / set_childkey_take (stays with the hotkey in a swap)
 //	0x13 netuid ‖ 0x01..0x03              pool: SubnetTAO, SubnetAlphaIn, SubnetAlphaOut (u64)
 //	0x13 netuid ‖ 0x04                    moving price, I96F32 bits (lo u64 ‖ hi u64, little endian)
 //	0x14 netuid ‖ uid                     weights row [(uid u16, value u16)]
@@ -80,10 +80,18 @@
 //     0x12 hotkey (moved by rewriting the key, value unchanged) or names it
 //     in a per-subnet record (uid map, neuron, commit, subnet info, child
 //     key links), which SwapHotkey rewrites on every subnet; after a swap no
-//     key or value names the old hotkey, and the new one must have had no
-//     record under 0x12 but a last-tx block. A record keyed by hotkey
-//     elsewhere must be added to SwapHotkey (its test checks that nothing
-//     names the old hotkey afterwards). CheckUIDs checks the uid invariant.
+//     key or value names the old hotkey but its set_children and
+//     set_childkey_take rate-limit blocks, which stay with it as upstream's
+//     do (so the new hotkey is not rate limited), and the new one must have
+//     had no record under 0x12 but a last-tx block and such rate-limit
+//     blocks. A record keyed by hotkey elsewhere must be added to SwapHotkey
+//     (its test checks that nothing else names the old hotkey afterwards).
+//     CheckUIDs checks the uid invariant.
+//   - Stake threshold: remove_stake drops a hotkey's pending children list
+//     on the subnet when its stake there is left below stake_threshold
+//     (dropUnderstakedPending). As upstream, only remove_stake does: a
+//     move_stake away does not, and applying a pending list does not check
+//     the threshold again.
 //   - Determinism: integer and fixed-point (package consensus/fixed) maths
 //     only, iteration in key order, no clock but the block height. Every
 //     function that runs inside a block is consensus-critical.

@@ -40,6 +40,8 @@ const (
 	PTaoWeight
 	PNetworkMinLockCost
 	PNetworkRateLimit
+	PKeySwapCost
+	PTxRateLimit
 )
 
 // Param describes one hyperparameter: its btcli name, bounds (inclusive),
@@ -91,6 +93,12 @@ var Params = []Param{
 	{PTaoWeight, "tao_weight", 0, 1<<64 - 1, consensus.DefaultTaoWeight, false, true},
 	{PNetworkMinLockCost, "network_min_lock_cost", 0, 1_000_000 * RaoPerTao, 1_000 * RaoPerTao, false, true},
 	{PNetworkRateLimit, "network_rate_limit", 0, 1 << 32, 7_200, false, true},
+	// The hotkey swap's cost (rao burned; 0 makes swaps free but for the
+	// fee) and the blocks a coldkey waits between swaps (0: no wait); see
+	// SwapHotkey. The cost is capped at 1,000 TAO so that a mistyped value
+	// cannot lock every coldkey out of swapping.
+	{PKeySwapCost, "key_swap_cost", 0, 1_000 * RaoPerTao, DefaultKeySwapCost, false, true},
+	{PTxRateLimit, "tx_rate_limit", 0, 1 << 32, DefaultTxRateLimit, false, true},
 }
 
 // orderedPairs are (low, high) parameters that must stay low <= high.

@@ -249,7 +249,9 @@ func AddStake(o *state.Overlay, coldkey, hotkey types.AccountID, netuid uint16, 
 
 // RemoveStake unstakes alpha of coldkey's stake on hotkey in netuid, selling
 // it through the pool and crediting the TAO to coldkey's balance. It returns
-// the TAO credited.
+// the TAO credited. When hotkey's stake on netuid drops below the subnet's
+// stake_threshold, its pending children list there is dropped
+// (dropUnderstakedPending).
 func RemoveStake(o *state.Overlay, coldkey, hotkey types.AccountID, netuid uint16, alpha uint64) (tao uint64, err error) {
 	err = atomically(o, func(s *rw) error {
 		if alpha == 0 {
@@ -266,9 +268,37 @@ func RemoveStake(o *state.Overlay, coldkey, hotkey types.AccountID, netuid uint1
 			return err
 		}
 		s.addU64(state.BalanceKey(coldkey), tao)
+		s.dropUnderstakedPending(hotkey, netuid)
 		return nil
 	})
 	return tao, err
+}
+
+// dropUnderstakedPending is remove_stake's "check if stake lowered below
+// MinStake and remove pending children": hotkey's pending children list on
+// netuid is removed when SetChildren would now refuse it for want of stake
+// (a non-empty list, hotkey not the subnet owner's hotkey, its stake on
+// netuid below the subnet's stake_threshold). With the default threshold 0
+// it never fires. Upstream compares the hotkey's total stake over all
+// subnets with the global StakeThreshold and clears its pending lists on
+// every subnet, a pending revocation (empty list) and the owner hotkey's
+// included; taorun's threshold is per subnet, checked against the stake
+// there as SetChildren does, so only netuid's list can newly fail it, and a
+// list SetChildren would still accept is kept.
+func (s *rw) dropUnderstakedPending(hotkey types.AccountID, netuid uint16) {
+	if netuid == RootNetuid {
+		return
+	}
+	p, ok := s.pending(netuid, hotkey)
+	if !ok || len(p.Children) == 0 {
+		return
+	}
+	if info, ok := s.info(netuid); ok && info.OwnerHotkey == hotkey {
+		return
+	}
+	if s.u64(hotkeyTotalKey(hotkey, netuid)) < s.param(netuid, PStakeThreshold) {
+		s.o.Delete(pendingChildrenKey(netuid, hotkey))
+	}
 }
 
 // MoveStake moves alpha of coldkey's stake from (fromHotkey, fromNetuid) to

@@ -13,16 +13,20 @@ import (
 // one of its hotkeys by a fresh one, and everything the chain keeps for the
 // old hotkey follows. See SwapHotkey.
 
-// Hotkey swap constants (subtensor's runtime values, spec yuma-emission.md §4).
+// Hotkey swap defaults (subtensor's runtime values, spec yuma-emission.md
+// §4). Both are network-wide hyperparameters that sudo sets on netuid 0
+// (key_swap_cost, tx_rate_limit in Params); these are their values until
+// it does.
 const (
-	// KeySwapCost is the TAO (rao) a hotkey swap burns from the coldkey
-	// (SubtensorInitialKeySwapCost, 0.1 TAO).
-	KeySwapCost = 100_000_000
-	// TxRateLimit is the number of blocks a coldkey must wait after a hotkey
-	// swap before its next one (TxRateLimit): a swap at block b allows the
-	// next one from block b+TxRateLimit+1, as subtensor's
-	// exceeds_tx_rate_limit (current − last ≤ limit) refuses.
-	TxRateLimit = 1_000
+	// DefaultKeySwapCost is the TAO (rao) a hotkey swap burns from the
+	// coldkey (SubtensorInitialKeySwapCost, 0.1 TAO).
+	DefaultKeySwapCost = 100_000_000
+	// DefaultTxRateLimit is the number of blocks a coldkey must wait after
+	// a hotkey swap before its next one (TxRateLimit): with limit L, a swap
+	// at block b allows the next one from block b+L+1, as subtensor's
+	// exceeds_tx_rate_limit (current − last ≤ limit) refuses; L = 0 (or no
+	// earlier swap) allows it at once, as upstream.
+	DefaultTxRateLimit = 1_000
 )
 
 // Errors of the hotkey swap (wrapped with details).
@@ -57,27 +61,34 @@ func HotkeyOwner(r state.Reader, hotkey types.AccountID) (owner types.AccountID,
 var errFound = errors.New("found")
 
 // SwapHotkey replaces coldkey's hotkey oldHotkey by newHotkey at height,
-// burning KeySwapCost from coldkey, and returns the cost burned. It is
+// burning the key_swap_cost hyperparameter (root's, DefaultKeySwapCost
+// until sudo sets it) from coldkey, and returns the cost burned. It is
 // subtensor's swap_hotkey without a netuid (every subnet) and without
 // keep_stake (stake moves):
 //
 //   - Checks, in upstream's order: coldkey owns oldHotkey, the keys differ,
-//     coldkey's last swap is more than TxRateLimit blocks ago, newHotkey is
-//     unused (no owner, no record under the stake prefix but a last-tx
-//     block, no uid on any subnet), coldkey can pay KeySwapCost.
+//     coldkey's last swap is more than tx_rate_limit blocks ago (root's
+//     hyperparameter; 0 means no limit), newHotkey is unused (no owner, no
+//     record under the stake prefix but a last-tx block or child key
+//     rate-limit blocks, no uid on any subnet), coldkey can pay the cost.
 //   - Moves: every record keyed by oldHotkey under the stake prefix (owner,
 //     delegate take, per-subnet totals, (hotkey, coldkey) stakes with their
-//     nominator indexes, the last-tx block) is rewritten under newHotkey
-//     with its value unchanged; on every subnet the uid map entry moves and
-//     the neuron record (same uid, so its results, weights row, bonds row,
-//     last update and axon stay with it) names newHotkey; a pending weights
-//     commit moves to newHotkey (its hash was made over oldHotkey, so as
-//     upstream it stays as rate-limit bookkeeping until it expires or is
-//     replaced, and cannot be revealed by the new hotkey); a subnet whose
-//     owner hotkey is oldHotkey gets newHotkey; its children's parents lists
-//     and its parents' children lists name newHotkey, and its pending
-//     children list moves (swapChildKeys; its own children, parents and
-//     childkey take moved with the stake-prefix records).
+//     nominator indexes, the last-tx block, child key lists and childkey
+//     take) is rewritten under newHotkey with its value unchanged, except
+//     the blocks of its last set_children and set_childkey_take on each
+//     subnet, which stay with oldHotkey (upstream keys them by hotkey in
+//     TransactionKeyLastBlock, which its swap does not touch, so the new
+//     hotkey is not rate limited by the old one's calls); on every subnet
+//     the uid map entry moves and the neuron record (same uid, so its
+//     results, weights row, bonds row, last update and axon stay with it)
+//     names newHotkey; a pending weights commit moves to newHotkey (its
+//     hash was made over oldHotkey, so as upstream it stays as rate-limit
+//     bookkeeping until it expires or is replaced, and cannot be revealed
+//     by the new hotkey); a subnet whose owner hotkey is oldHotkey gets
+//     newHotkey; its children's parents lists and its parents' children
+//     lists name newHotkey, and its pending children list moves
+//     (swapChildKeys; its own children, parents and childkey take moved
+//     with the stake-prefix records).
 //   - coldkey's last-tx block becomes height.
 //
 // Module storage is not touched: it is the subnet module's own key space,
@@ -105,9 +116,10 @@ func SwapHotkey(o *state.Overlay, coldkey, oldHotkey, newHotkey types.AccountID,
 		if oldHotkey == newHotkey {
 			return fmt.Errorf("%w: %s", ErrSameHotkey, oldHotkey.SS58())
 		}
-		if last := s.u64(lastTxKey(coldkey)); last != 0 && satSub(height, last) <= TxRateLimit {
-			return fmt.Errorf("%w: %s swapped a hotkey at block %d, next swap allowed at %d", ErrRateLimited, coldkey.SS58(), last,
-				last+TxRateLimit+1)
+		limit := s.param(RootNetuid, PTxRateLimit)
+		if last := s.u64(lastTxKey(coldkey)); last != 0 && limit != 0 && satSub(height, last) <= limit {
+			return fmt.Errorf("%w: %s swapped a hotkey at block %d, next swap allowed at %d (tx_rate_limit %d)", ErrRateLimited,
+				coldkey.SS58(), last, last+limit+1, limit)
 		}
 		if err := s.checkUnused(newHotkey); err != nil {
 			return err
@@ -118,10 +130,13 @@ func SwapHotkey(o *state.Overlay, coldkey, oldHotkey, newHotkey types.AccountID,
 				return fmt.Errorf("%w: %s is registered on subnet %d", ErrHotkeyInUse, newHotkey.SS58(), netuid)
 			}
 		}
-		if err := s.debit(coldkey, KeySwapCost, "hotkey swap"); err != nil {
-			return err
+		cost = s.param(RootNetuid, PKeySwapCost)
+		if cost > 0 { // a free swap touches no balance record
+			if err := s.debit(coldkey, cost, "hotkey swap"); err != nil {
+				return err
+			}
+			s.addU64(state.KeyBurned, cost)
 		}
-		s.addU64(state.KeyBurned, KeySwapCost)
 
 		s.moveStakeRecords(oldHotkey, newHotkey)
 		for _, netuid := range netuids {
@@ -133,23 +148,27 @@ func SwapHotkey(o *state.Overlay, coldkey, oldHotkey, newHotkey types.AccountID,
 	if err != nil {
 		return 0, err
 	}
-	return KeySwapCost, nil
+	return cost, nil
 }
 
 // checkUnused fails unless hotkey has no record under the stake prefix but
 // possibly a last-tx block (an account that swapped keys as a coldkey may
-// become a hotkey; upstream overwrites that block too). Every record there
-// needs an owner first (registration claims the hotkey, staking requires
-// an owner), so this also refuses a hotkey registered anywhere; and it
-// guarantees the prefix move below never merges two hotkeys' records.
+// become a hotkey; upstream overwrites that block too) and child key
+// rate-limit blocks (a hotkey swapped away keeps them, and upstream lets it
+// be swapped in again). Every other record there needs an owner first
+// (registration claims the hotkey, staking requires an owner), so this also
+// refuses a hotkey registered anywhere; and it guarantees the prefix move
+// below never merges two hotkeys' records (the rate-limit blocks do not
+// move).
 func (s *rw) checkUnused(hotkey types.AccountID) error {
 	var found []byte
+	prefix := state.Key(state.PrefixStake, hotkey[:])
 	last := lastTxKey(hotkey)
 	if s.err != nil {
 		return s.err
 	}
-	err := s.o.Iterate(state.Key(state.PrefixStake, hotkey[:]), func(k, _ []byte) error {
-		if bytes.Equal(k, last) {
+	err := s.o.Iterate(prefix, func(k, _ []byte) error {
+		if bytes.Equal(k, last) || staysWithHotkey(k[len(prefix):]) {
 			return nil
 		}
 		found = bytes.Clone(k)
@@ -169,15 +188,18 @@ func (s *rw) checkUnused(hotkey types.AccountID) error {
 }
 
 // moveStakeRecords rewrites every record under 0x12 ‖ from as 0x12 ‖ to ‖
-// the same suffix, value unchanged, in key order. A last-tx block of to that
-// from lacks is removed, as upstream sets the new hotkey's LastTxBlock to
-// the old one's (0 when absent). Records are collected before any write, so
-// the iteration never sees its own writes.
+// the same suffix, value unchanged, in key order, but those that stay with
+// from (staysWithHotkey). A last-tx block of to that from lacks is removed,
+// as upstream sets the new hotkey's LastTxBlock to the old one's (0 when
+// absent). Records are collected before any write, so the iteration never
+// sees its own writes.
 func (s *rw) moveStakeRecords(from, to types.AccountID) {
 	prefix := state.Key(state.PrefixStake, from[:])
 	var moved []state.Write
 	s.iterate(prefix, func(k, v []byte) error {
-		moved = append(moved, state.Write{Key: bytes.Clone(k[len(prefix):]), Value: bytes.Clone(v)})
+		if !staysWithHotkey(k[len(prefix):]) {
+			moved = append(moved, state.Write{Key: bytes.Clone(k[len(prefix):]), Value: bytes.Clone(v)})
+		}
 		return nil
 	})
 	s.o.Delete(lastTxKey(to))
@@ -185,6 +207,14 @@ func (s *rw) moveStakeRecords(from, to types.AccountID) {
 		s.o.Delete(append(bytes.Clone(prefix), w.Key...))
 		s.o.Set(state.Key(state.PrefixStake, to[:], w.Key), w.Value)
 	}
+}
+
+// staysWithHotkey reports whether suffix, a record key under 0x12 ‖ hotkey
+// with that prefix cut, is one a swap leaves with the old hotkey: the block
+// of its last set_children or set_childkey_take on a subnet ('k' ‖ netuid
+// ‖ 'r' / 's', the only 4-byte suffixes starting with 'k').
+func staysWithHotkey(suffix []byte) bool {
+	return len(suffix) == 4 && suffix[0] == ckMarker && (suffix[3] == ckLastSet || suffix[3] == ckLastTake)
 }
 
 // swapOnSubnet moves from's uid, neuron record, pending commit, subnet

@@ -129,10 +129,16 @@ func (f *swapFixture) records(hot types.AccountID) hotkeyRecords {
 	return r
 }
 
-// noTrace fails if any key or value of the whole state contains hot.
+// noTrace fails if any key or value of the whole state contains hot, but
+// hot's set_children / set_childkey_take rate-limit blocks, which a swap
+// leaves with the old hotkey.
 func (f *swapFixture) noTrace(hot types.AccountID) {
 	f.t.Helper()
+	prefix := state.Key(state.PrefixStake, hot[:])
 	for _, w := range f.dump() {
+		if bytes.HasPrefix(w.Key, prefix) && staysWithHotkey(w.Key[len(prefix):]) {
+			continue
+		}
 		if bytes.Contains(w.Key, hot[:]) || bytes.Contains(w.Value, hot[:]) {
 			f.t.Fatalf("state still names %s: key %x value %x", hot.SS58(), w.Key, w.Value)
 		}
@@ -159,8 +165,8 @@ func TestSwapHotkey(t *testing.T) {
 	}
 	bal, burned := f.balance(f.vcold), must(state.Burned(f.o))
 	const h = 12
-	if cost := must(SwapHotkey(f.o, f.vcold, f.oldhot, newhot, h)); cost != KeySwapCost {
-		t.Fatalf("cost %d, want %d", cost, uint64(KeySwapCost))
+	if cost := must(SwapHotkey(f.o, f.vcold, f.oldhot, newhot, h)); cost != DefaultKeySwapCost {
+		t.Fatalf("cost %d, want %d", cost, uint64(DefaultKeySwapCost))
 	}
 	f.commit()
 
@@ -185,10 +191,10 @@ func TestSwapHotkey(t *testing.T) {
 		t.Fatal("old hotkey still has an owner")
 	}
 	f.noTrace(f.oldhot)
-	if got := f.balance(f.vcold); got != bal-KeySwapCost {
-		t.Fatalf("coldkey balance %d → %d, want the swap cost %d burned", bal, got, uint64(KeySwapCost))
+	if got := f.balance(f.vcold); got != bal-DefaultKeySwapCost {
+		t.Fatalf("coldkey balance %d → %d, want the swap cost %d burned", bal, got, uint64(DefaultKeySwapCost))
 	}
-	if got := must(state.Burned(f.o)); got != burned+KeySwapCost {
+	if got := must(state.Burned(f.o)); got != burned+DefaultKeySwapCost {
 		t.Fatalf("burned %d → %d", burned, got)
 	}
 	if last := must(LastTxBlock(f.o, f.vcold)); last != h {
@@ -219,15 +225,15 @@ func TestSwapHotkey(t *testing.T) {
 	f.noTrace(f.oldhot)
 	f.checkAll()
 
-	// Rate limit: the coldkey's next swap waits TxRateLimit blocks.
+	// Rate limit: the coldkey's next swap waits DefaultTxRateLimit blocks.
 	third := acct("thirdhot")
 	f.expectFail("rate limited", ErrRateLimited, func() error {
-		_, err := SwapHotkey(f.o, f.vcold, newhot, third, h+TxRateLimit)
+		_, err := SwapHotkey(f.o, f.vcold, newhot, third, h+DefaultTxRateLimit)
 		return err
 	})
-	must(SwapHotkey(f.o, f.vcold, newhot, third, h+TxRateLimit+1))
+	must(SwapHotkey(f.o, f.vcold, newhot, third, h+DefaultTxRateLimit+1))
 	// The old hotkey, now unused, may be swapped back in.
-	must(SwapHotkey(f.o, f.vcold, third, f.oldhot, h+2*TxRateLimit+2))
+	must(SwapHotkey(f.o, f.vcold, third, f.oldhot, h+2*DefaultTxRateLimit+2))
 	if got := f.records(f.oldhot); got.owner != f.vcold || len(got.uids) != 2 {
 		t.Fatalf("swapping back: %+v", got)
 	}
@@ -270,7 +276,7 @@ func mapsEqual[K, V comparable](a, b map[K]V) bool {
 func TestSwapSubnetOwnerHotkey(t *testing.T) {
 	f := newSwapFixture(t)
 	owner, oldOwnerHot, newOwnerHot := acct("owner"), acct("ownerhot"), acct("ownerhot-new")
-	f.fund(owner, KeySwapCost)
+	f.fund(owner, DefaultKeySwapCost)
 	must(SwapHotkey(f.o, owner, oldOwnerHot, newOwnerHot, 12))
 	info, _, _ := Owner(f.o, f.n1)
 	if info.OwnerHotkey != newOwnerHot || info.OwnerColdkey != owner {
@@ -376,7 +382,7 @@ func TestSwapHotkeyChildKeys(t *testing.T) {
 func TestSwapHotkeyLastTxBlock(t *testing.T) {
 	f := newSwapFixture(t)
 	owner := acct("owner")
-	f.fund(owner, KeySwapCost)
+	f.fund(owner, DefaultKeySwapCost)
 	must(SwapHotkey(f.o, owner, acct("ownerhot"), acct("ownerhot-new"), 12))
 	if last := must(LastTxBlock(f.o, owner)); last != 12 {
 		t.Fatalf("owner's last tx block %d", last)
@@ -391,5 +397,137 @@ func TestSwapHotkeyLastTxBlock(t *testing.T) {
 	if hv, ok, _ := HotkeyOwner(f.o, owner); !ok || hv != f.vcold {
 		t.Fatalf("owner account as a hotkey belongs to %s %v", hv.SS58(), ok)
 	}
+	f.checkAll()
+}
+
+// TestSwapHotkeyParams: key_swap_cost and tx_rate_limit are root
+// hyperparameters that sudo sets within bounds; a changed value governs
+// the next swap, and a refused setting leaves state as it was.
+func TestSwapHotkeyParams(t *testing.T) {
+	f := newSwapFixture(t)
+	sudo := acct("sudo")
+	for _, c := range []struct {
+		name   string
+		netuid uint16
+		param  string
+		value  uint64
+		sudo   bool
+		want   error
+	}{
+		{"cost above the bound", RootNetuid, "key_swap_cost", 1_000*RaoPerTao + 1, true, ErrParamOutOfBounds},
+		{"rate limit above the bound", RootNetuid, "tx_rate_limit", 1<<32 + 1, true, ErrParamOutOfBounds},
+		{"cost on a subnet", f.n1, "key_swap_cost", 1, true, ErrNoSubnet},
+		{"rate limit by the subnet owner", RootNetuid, "tx_rate_limit", 1, false, ErrParamNotSettable},
+	} {
+		f.expectFail(c.name, c.want, func() error {
+			return SetHyperparameter(f.o, sudo, c.sudo, c.netuid, c.param, c.value)
+		})
+	}
+	for name, want := range map[string]uint64{"key_swap_cost": DefaultKeySwapCost, "tx_rate_limit": DefaultTxRateLimit} {
+		if v := must(GetParam(f.o, RootNetuid, name)); v != want {
+			t.Fatalf("%s = %d, want the default %d", name, v, want)
+		}
+	}
+
+	steps := []struct {
+		name        string
+		cost, limit uint64
+		old, newHot types.AccountID
+		height      uint64
+		wantErr     error
+		wantBurned  uint64
+	}{
+		{"dearer swap", 5 * RaoPerTao, 10, f.oldhot, acct("h1"), 12, nil, 5 * RaoPerTao},
+		{"within the new rate limit", 5 * RaoPerTao, 10, acct("h1"), acct("h2"), 22, ErrRateLimited, 0},
+		{"just past it", 5 * RaoPerTao, 10, acct("h1"), acct("h2"), 23, nil, 5 * RaoPerTao},
+		{"free swap with no rate limit", 0, 0, acct("h2"), acct("h3"), 23, nil, 0},
+		{"a cost the coldkey cannot pay", 1_000 * RaoPerTao, 0, acct("h3"), acct("h4"), 24, ErrInsufficientBalance, 0},
+	}
+	for _, st := range steps {
+		f.sudoSet(RootNetuid, "key_swap_cost", st.cost)
+		f.sudoSet(RootNetuid, "tx_rate_limit", st.limit)
+		bal, burned := f.balance(f.vcold), must(state.Burned(f.o))
+		if st.wantErr != nil {
+			f.expectFail(st.name, st.wantErr, func() error {
+				_, err := SwapHotkey(f.o, f.vcold, st.old, st.newHot, st.height)
+				return err
+			})
+			continue
+		}
+		cost, err := SwapHotkey(f.o, f.vcold, st.old, st.newHot, st.height)
+		if err != nil || cost != st.wantBurned {
+			t.Fatalf("%s: cost %d, %v; want %d", st.name, cost, err, st.wantBurned)
+		}
+		if got := f.balance(f.vcold); got != bal-st.wantBurned {
+			t.Fatalf("%s: balance %d → %d, want %d burned", st.name, bal, got, st.wantBurned)
+		}
+		if got := must(state.Burned(f.o)); got != burned+st.wantBurned {
+			t.Fatalf("%s: burned %d → %d", st.name, burned, got)
+		}
+		f.checkAll()
+	}
+}
+
+// TestSwapHotkeyChildRateLimits: as upstream, the blocks of the old
+// hotkey's last set_children and set_childkey_take stay with it, so the new
+// hotkey may call both at once, the old one may be swapped in again later,
+// and it is then still rate limited by its own earlier calls.
+func TestSwapHotkeyChildRateLimits(t *testing.T) {
+	f := newSwapFixture(t)
+	newhot := acct("newhot")
+	if err := SetChildren(f.o, f.vcold, f.oldhot, f.n1, []Child{{1 << 62, f.m1}}, 12); err != nil {
+		t.Fatal(err)
+	}
+	if err := SetChildkeyTake(f.o, f.vcold, f.oldhot, f.n1, 100, 12); err != nil {
+		t.Fatal(err)
+	}
+	limited := func(hot types.AccountID, h uint64) {
+		t.Helper()
+		f.expectFail("set_children", ErrRateLimited, func() error { return SetChildren(f.o, f.vcold, hot, f.n1, nil, h) })
+		f.expectFail("childkey take raise", ErrRateLimited, func() error { return SetChildkeyTake(f.o, f.vcold, hot, f.n1, 200, h) })
+	}
+	limited(f.oldhot, 13)
+	oldBlocks := func() []state.Write {
+		var out []state.Write
+		prefix := state.Key(state.PrefixStake, f.oldhot[:])
+		for _, w := range f.dump() {
+			if bytes.HasPrefix(w.Key, prefix) && staysWithHotkey(w.Key[len(prefix):]) {
+				out = append(out, w)
+			}
+		}
+		return out
+	}
+	before := oldBlocks()
+	if len(before) != 2 {
+		t.Fatalf("fixture: %d rate-limit records of the old hotkey, want 2", len(before))
+	}
+
+	must(SwapHotkey(f.o, f.vcold, f.oldhot, newhot, 13))
+	if after := oldBlocks(); !slices.EqualFunc(before, after, func(a, b state.Write) bool {
+		return bytes.Equal(a.Key, b.Key) && bytes.Equal(a.Value, b.Value)
+	}) {
+		t.Fatalf("the old hotkey's rate-limit blocks changed in the swap: %v → %v", before, after)
+	}
+	f.noTrace(f.oldhot)
+	f.checkAll()
+	// What moved: the pending list and the take; what did not: the limits.
+	if ci := must(ChildKeys(f.o, newhot, f.n1)); !ci.HasPend || ci.Take != 100 {
+		t.Fatalf("new hotkey's child keys %+v", ci)
+	}
+	if err := SetChildkeyTake(f.o, f.vcold, newhot, f.n1, 200, 14); err != nil {
+		t.Fatalf("the new hotkey inherited the take rate limit: %v", err)
+	}
+	if err := SetChildren(f.o, f.vcold, newhot, f.n1, []Child{{1 << 61, f.m1}}, 14); err != nil {
+		t.Fatalf("the new hotkey inherited the set_children rate limit: %v", err)
+	}
+
+	// The old hotkey, holding only its rate-limit blocks, is unused: it may
+	// be swapped in again, and its own take raise at 12 limits it again
+	// (tx_childkey_take_rate_limit is far longer than the swap's wait).
+	h := uint64(14 + DefaultTxRateLimit)
+	must(SwapHotkey(f.o, f.vcold, newhot, f.oldhot, h))
+	f.expectFail("take raise after swapping back", ErrRateLimited, func() error {
+		return SetChildkeyTake(f.o, f.vcold, f.oldhot, f.n1, 300, h)
+	})
 	f.checkAll()
 }

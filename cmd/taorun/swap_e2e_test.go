@@ -106,7 +106,7 @@ func TestHotkeySwapAndTakeCLI(t *testing.T) {
 		t.Fatalf("swap-hotkey: %v", out)
 	}
 	free1, _ := f.client.Balance(ctx, ferdie)
-	if free0-free1 != subnet.KeySwapCost+uint64(out["fee_rao"].(float64)) {
+	if free0-free1 != subnet.DefaultKeySwapCost+uint64(out["fee_rao"].(float64)) {
 		t.Fatalf("balance %d → %d: want the swap cost and the fee", free0, free1)
 	}
 	mg, err := f.client.Metagraph(ctx, 1, false)
@@ -123,7 +123,7 @@ func TestHotkeySwapAndTakeCLI(t *testing.T) {
 	if got := run("sudo", "get-take", "--wallet.name", "ferdie"); got["owner"] != "" {
 		t.Fatalf("old hotkey still owned: %v", got)
 	}
-	// The chain's own refusal: a second swap within TxRateLimit blocks.
+	// The chain's own refusal: a second swap within tx_rate_limit blocks.
 	// (btcli's positional NEW_HOTKEY_NAME; flags must come before it.)
 	f.fail(t, 1, "rate limited", append(append([]string{"wallet", "swap_hotkey", "--wallet.name", "ferdie", "--wallet.hotkey", "new"}, net...), "third")...)
 }

@@ -89,8 +89,10 @@ func walletSwapHotkey(n *nodeCtx) error {
 	if err := n.checkSwapKeys(cold, oldHot, newHot, name); err != nil {
 		return err
 	}
-	if err := n.confirm(fmt.Sprintf("Swap hotkey %s (%s) for %s (%s) on every subnet? Stake, uids, take and axons move to the new hotkey; %s TAO is burned.",
-		n.hotkey, oldHot.SS58(), name, newHot.SS58(), formatTAO(subnet.KeySwapCost))); err != nil {
+	// The cost is the network's key_swap_cost, which sudo may change; the
+	// result reports what was actually burned.
+	if err := n.confirm(fmt.Sprintf("Swap hotkey %s (%s) for %s (%s) on every subnet? Stake, uids, take and axons move to the new hotkey; the network's key_swap_cost is burned (%s TAO unless sudo changed it; `taorun sudo get` on any subnet shows it).",
+		n.hotkey, oldHot.SS58(), name, newHot.SS58(), formatTAO(subnet.DefaultKeySwapCost))); err != nil {
 		return err
 	}
 	pair, err := n.coldkeyPair()
