@@ -202,6 +202,10 @@ func signalContext(c *cli.Context) (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 }
 
+// flagMaxWorkers sizes the miner's axon handlers and module instances
+// (Bittensor's --axon.max_workers).
+const flagMaxWorkers = "axon.max_workers"
+
 // minerCommand is `taorun miner`: serve the subnet module's solve on an axon.
 func minerCommand() *cli.Command {
 	return &cli.Command{
@@ -211,13 +215,16 @@ func minerCommand() *cli.Command {
 module active on the subnet, and publishes the axon's address on chain with a
 serve-axon transaction signed by the hotkey. --axon.ip is the address published
 (your public IP); the axon listens on every interface at --axon.port (with
---axon.port 0 it listens on --axon.ip at a free port and publishes that).`,
+--axon.port 0 it listens on --axon.ip at a free port and publishes that).
+--axon.max_workers requests are served at once, each solve on a module
+instance of its own; more wait in a queue that serves the highest stake first.`,
 		Flags: walletFlags(networkFlags(flagNetuid, flagNeuronDataDir, flagRunnersFile, flagRegister, flagFundHotkey, flagInitConfig, flagTxWait, flagLog,
 			&cli.IntFlag{Name: "axon.port", Value: 8091, Usage: "axon `PORT` (0: a free port on --axon.ip)"},
 			&cli.StringFlag{Name: "axon.ip", Aliases: []string{"axon.external_ip"}, Value: "127.0.0.1", Usage: "`IP` published on chain for the axon"},
 			&cli.BoolFlag{Name: "blacklist.force_validator_permit", Usage: "refuse registered callers without a validator permit"},
 			&cli.BoolFlag{Name: "blacklist.allow_non_registered", Usage: "serve callers that are not registered on the subnet"},
-			&cli.IntFlag{Name: "axon.max_concurrent", Value: 1, Usage: "module solves at once (the module instance serialises them)"},
+			&cli.IntFlag{Name: flagMaxWorkers, Aliases: []string{"axon.max-workers", "axon.max_concurrent"}, Value: miner.DefaultMaxWorkers,
+				Usage: "requests served at once: solves in flight, each on a module instance of its own (memory grows with it), and so runner jobs in flight; beyond it requests wait in a queue served by stake"},
 		)...),
 		Action: minerAction,
 	}
@@ -226,7 +233,10 @@ serve-axon transaction signed by the hotkey. --axon.ip is the address published
 func minerAction(c *cli.Context) error {
 	ip := net.ParseIP(c.String("axon.ip"))
 	port := c.Int("axon.port")
+	workers := c.Int(flagMaxWorkers)
 	switch {
+	case workers < 1:
+		return cli.Exit(fmt.Sprintf("--%s %d: want at least 1 (requests served at once)", flagMaxWorkers, workers), exitUsage)
 	case ip == nil:
 		return cli.Exit(fmt.Sprintf("--axon.ip %q is not an IP address", c.String("axon.ip")), exitUsage)
 	case ip.IsUnspecified():
@@ -249,7 +259,7 @@ func minerAction(c *cli.Context) error {
 	go roster.Run(ctx, nc.blockTime/2) // a refresh per block
 
 	cfg := miner.Config{Hotkey: nc.hotkey, Netuid: nc.netuid, Chain: nc.chain, Module: nc.moduleConfig(),
-		Roster: roster, Logger: nc.log, MaxConcurrent: c.Int("axon.max_concurrent"),
+		Roster: roster, Logger: nc.log, MaxWorkers: workers,
 		Policy: axon.Policy{ForceValidatorPermit: c.Bool("blacklist.force_validator_permit"),
 			AllowNonRegistered: c.Bool("blacklist.allow_non_registered")}}
 	if port == 0 {

@@ -9,15 +9,23 @@
 // and MinerHotkey with its hotkey.
 //
 // Invariants:
-//   - solve runs on one reused, initialised instance of the module active on
-//     the subnet at the miner's head (package neuron/internal/modhost): calls
-//     are serialised, and the instance is replaced when a new module version
-//     reaches its activation block (compiled ahead of that block when the
-//     module source reports the scheduled version), or after a call that
-//     trapped.
-//   - Because solves are serialised, the axon runs one handler at a time by
-//     default (Config.MaxConcurrent = 1), so the axon's stake priority queue,
-//     not the order of arrival at the instance, decides who is served next.
+//   - solve runs on a pool of at most Config.MaxWorkers initialised
+//     instances of the module active on the subnet at the miner's head
+//     (package neuron/internal/modhost), one instance per solve in flight:
+//     instances are created as concurrent requests need them, all replaced
+//     when a new module version reaches its activation block (compiled
+//     ahead of that block when the module source reports the scheduled
+//     version; solves in flight finish on the old version), and an instance
+//     whose solve trapped is discarded alone.
+//   - The axon runs at most Config.MaxWorkers handlers at once, as many as
+//     there are instances, so its own handlers never wait for an instance:
+//     when every worker is busy, requests wait in the axon's queue and the
+//     queue's stake priority (then arrival order), not the order of arrival
+//     at the module, decides who is served next. Up to MaxWorkers solves,
+//     and so runner jobs, are in flight at once: a solve mostly waits on its
+//     runner job, and the runner scheduler may batch concurrent jobs. With
+//     MaxWorkers 1 solves are serialised. (Solve called outside the axon
+//     shares the same instances and waits for one when all are busy.)
 //   - Every answer is the output of the module's solve; a failed solve (guest
 //     error, trap, out of gas, no active module) is a 500 with the reason,
 //     never an empty or partial answer.
@@ -45,6 +53,10 @@ import (
 // POST the task to /Solve).
 const SynapseSolve = "Solve"
 
+// DefaultMaxWorkers is Config.MaxWorkers when it is zero: Bittensor's
+// axon default (--axon.max_workers 10).
+const DefaultMaxWorkers = 10
+
 // DefaultMaxQueue is the axon queue length when Config.MaxQueue is zero:
 // room for every validator of a busy subnet to wait its turn.
 const DefaultMaxQueue = 256
@@ -54,6 +66,10 @@ type Head = modhost.Head
 
 // ModuleSource resolves the module active on a subnet and its bytes.
 type ModuleSource = modhost.Source
+
+// ModuleStats count the miner's module loads and instances (see
+// modhost.Stats).
+type ModuleStats = modhost.Stats
 
 // ModuleConfig is the module settings a miner runs with: the source of the
 // active module, the registry that compiles it, the operator's runners, the
@@ -95,9 +111,12 @@ type Config struct {
 	Policy axon.Policy
 	// MaxTimeout caps the timeout a request may ask for; 0 means axon's default.
 	MaxTimeout time.Duration
-	// MaxConcurrent is the number of axon handlers at once; 0 means 1 (see
-	// the package invariants).
-	MaxConcurrent int
+	// MaxWorkers is how many requests are served at once: both the axon's
+	// concurrent handlers and the most module instances kept, one per
+	// solve in flight (Bittensor's --axon.max_workers; see the package
+	// invariants). Each instance holds the module's memory. 0 means
+	// DefaultMaxWorkers; negative is an error.
+	MaxWorkers int
 	// MaxQueue is how many requests may wait for a handler (beyond it the
 	// axon answers 429); 0 means DefaultMaxQueue, negative no queue.
 	MaxQueue int
@@ -122,24 +141,26 @@ func New(cfg Config) (*Miner, error) {
 		return nil, errors.New("miner: config: Addr is required")
 	case cfg.Chain == nil:
 		return nil, errors.New("miner: config: Chain is required")
+	case cfg.MaxWorkers < 0:
+		return nil, fmt.Errorf("miner: config: MaxWorkers is %d, want at least 1 (0: %d)", cfg.MaxWorkers, DefaultMaxWorkers)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.MaxConcurrent == 0 {
-		cfg.MaxConcurrent = 1
+	if cfg.MaxWorkers == 0 {
+		cfg.MaxWorkers = DefaultMaxWorkers
 	}
 	if cfg.MaxQueue == 0 {
 		cfg.MaxQueue = DefaultMaxQueue
 	}
 	log := cfg.Logger.With("neuron", "miner", "netuid", cfg.Netuid, "hotkey", cfg.Hotkey.Public().SS58())
-	mod, err := modhost.New(modhost.Config{Netuid: cfg.Netuid, Module: cfg.Module, Logger: log})
+	mod, err := modhost.New(modhost.Config{Netuid: cfg.Netuid, Module: cfg.Module, Instances: cfg.MaxWorkers, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("miner: config: %w", err)
 	}
 	m := &Miner{cfg: cfg, mod: mod, log: log}
 	acfg := axon.Config{
-		Hotkey: cfg.Hotkey, Addr: cfg.Addr, MaxTimeout: cfg.MaxTimeout, MaxConcurrent: cfg.MaxConcurrent, MaxQueue: cfg.MaxQueue,
+		Hotkey: cfg.Hotkey, Addr: cfg.Addr, MaxTimeout: cfg.MaxTimeout, MaxConcurrent: cfg.MaxWorkers, MaxQueue: cfg.MaxQueue,
 		Handlers: map[string]axon.Handler{SynapseSolve: m.handle},
 	}
 	if cfg.Roster != nil {
@@ -174,11 +195,18 @@ func (m *Miner) Start(ctx context.Context) error {
 	return nil
 }
 
+// MaxWorkers returns how many requests the miner serves at once
+// (Config.MaxWorkers, defaulted).
+func (m *Miner) MaxWorkers() int { return m.cfg.MaxWorkers }
+
+// ModuleStats returns the module's load and instance counts.
+func (m *Miner) ModuleStats() ModuleStats { return m.mod.Stats() }
+
 // Addr returns the address the axon listens on ("" before Start).
 func (m *Miner) Addr() string { return m.axon.Addr() }
 
 // Shutdown stops the axon, waiting until ctx ends for requests in flight,
-// and releases the module instance.
+// and releases the module instances.
 func (m *Miner) Shutdown(ctx context.Context) error {
 	err := m.axon.Shutdown(ctx)
 	return errors.Join(err, m.mod.Close(ctx))

@@ -8,18 +8,6 @@ import (
 	"github.com/taorun/taorun/plugins/registry"
 )
 
-// Stats count how a Host loaded its modules (for tests, logs and metrics).
-type Stats struct {
-	// Loads are the modules loaded on the call path: the first one, and any
-	// version that was not compiled ahead of its activation.
-	Loads uint64
-	// AheadLoads are the scheduled versions fetched, verified and compiled
-	// ahead of their activation block.
-	AheadLoads uint64
-	// AheadUsed are the switches that took a version compiled ahead.
-	AheadUsed uint64
-}
-
 // lookahead is a Host's ahead-of-activation compile state (see the package
 // invariants). At most one look-up or compile runs at a time, in a
 // goroutine of its own, so a call never waits for the Source's answer about
@@ -37,7 +25,7 @@ type lookahead struct {
 	closed   bool
 	current  [32]byte // the module the Host switched to last (zero before the first)
 	next     *pending // the scheduled version: compiled, or being compiled
-	stats    Stats
+	stats    Stats    // only the load counts (Loads, AheadLoads, AheadUsed)
 }
 
 // pending is a scheduled version and its ahead-of-time load. id is fixed
@@ -54,13 +42,6 @@ type pending struct {
 func (a *lookahead) init(src Source) {
 	a.sched, _ = src.(Scheduled)
 	a.bg, a.stop = context.WithCancel(context.Background())
-}
-
-// Stats returns the Host's load counts.
-func (h *Host) Stats() Stats {
-	h.ahead.mu.Lock()
-	defer h.ahead.mu.Unlock()
-	return h.ahead.stats
 }
 
 // countLoad counts a load on the call path.

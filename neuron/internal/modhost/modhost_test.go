@@ -63,8 +63,9 @@ func TestAheadOfActivation(t *testing.T) {
 		// want are the Host's stats after the switch.
 		want modhost.Stats
 	}{
-		{"scheduled source", true, modhost.Stats{Loads: 1, AheadLoads: 1, AheadUsed: 1}},
-		{"plain source", false, modhost.Stats{Loads: 2}},
+		// One instance of each version: the old one is closed at the switch.
+		{"scheduled source", true, modhost.Stats{Loads: 1, AheadLoads: 1, AheadUsed: 1, Instances: 2, Retired: 1, Idle: 1}},
+		{"plain source", false, modhost.Stats{Loads: 2, Instances: 2, Retired: 1, Idle: 1}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,9 +1,10 @@
 // Package neurontest holds the real parts the miner and validator tests
 // share: the proof-of-compute module (examples/pocsubnet/module) and a
-// second module built for wasip1 in the test run, the matmul-cpu runner
-// worker behind a real host/runner Scheduler, and an in-memory module
-// source, a test double for the chain's module records. It is imported only
-// by tests.
+// second module built for wasip1 in the test run, the matmul-cpu and echo
+// runner workers (matmul-cpu behind a real host/runner Scheduler), an
+// in-memory module source, a test double for the chain's module records,
+// and HeldRunners, a runners double that holds jobs until the test lets
+// them go. It is imported only by tests.
 package neurontest
 
 import (
@@ -40,7 +41,7 @@ var (
 	buildErr  error
 )
 
-// build compiles both modules and the worker once per test process.
+// build compiles both modules and the workers once per test process.
 func build() (string, error) {
 	buildOnce.Do(func() {
 		buildDir, buildErr = os.MkdirTemp("", "neurontest")
@@ -54,6 +55,7 @@ func build() (string, error) {
 			{"./examples/pocsubnet/module", "pocsubnet.wasm", true},
 			{"./neuron/internal/neurontest/testdata/altmodule", "alt.wasm", true},
 			{"./examples/runners/matmul-cpu", "matmul-cpu", false},
+			{"./examples/runners/echo", "echo", false},
 		}
 		for _, j := range jobs {
 			args := []string{"build", "-o", filepath.Join(buildDir, j.out)}
@@ -127,7 +129,9 @@ func read(t testing.TB, name string) []byte {
 // PocModule returns the pocsubnet module's wasm bytes.
 func PocModule(t testing.TB) []byte { return read(t, "pocsubnet.wasm") }
 
-// AltModule returns the alternative module (solve "alt:"+task, score traps).
+// AltModule returns the alternative module (solve "alt:"+task, a task
+// "echo:X" through the "echo" runner, the task "exit" traps, score fails
+// with a guest error).
 func AltModule(t testing.TB) []byte { return read(t, "alt.wasm") }
 
 // PocConfig encodes a pocsubnet module Config (its init input) with n×n
@@ -195,6 +199,18 @@ func MatmulWorker(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return filepath.Join(d, "matmul-cpu")
+}
+
+// EchoWorker returns the path of the examples/runners/echo worker built
+// for this test process (its --delay flag makes every job take a fixed
+// time).
+func EchoWorker(t testing.TB) string {
+	t.Helper()
+	d, err := build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(d, "echo")
 }
 
 // Registry returns a module registry (wazero, no disk cache) closed at the
