@@ -64,34 +64,6 @@ func TestChildListFlags(t *testing.T) {
 	}
 }
 
-func TestParseChildProportion(t *testing.T) {
-	for _, c := range []struct {
-		in   string
-		want uint64
-		err  string
-	}{
-		{in: "1", want: 1<<64 - 1},
-		{in: "0.5", want: 1<<63 - 1}, // floor((2^64-1)/2)
-		{in: "0", want: 0},
-		{in: ".25", want: (1<<64 - 1) / 4},
-		{in: "1.0001", err: "above 1"},
-		{in: "-0.5", err: "not a decimal fraction"},
-		{in: "1e-1", err: "not a decimal fraction"},
-		{in: "half", err: "not a decimal fraction"},
-	} {
-		got, err := parseChildProportion(c.in)
-		if c.err != "" {
-			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("parseChildProportion(%q) = %d, %v; want an error containing %q", c.in, got, err, c.err)
-			}
-			continue
-		}
-		if err != nil || got != c.want {
-			t.Errorf("parseChildProportion(%q) = %d, %v; want %d", c.in, got, err, c.want)
-		}
-	}
-}
-
 // TestStakeChildCLI drives `stake child set|get|take|revoke` through the
 // real binary against a real localnet: Ferdie's hotkey schedules two
 // children, which the subnet's next epoch applies (the cooldown set to 0

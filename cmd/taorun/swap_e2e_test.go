@@ -2,48 +2,12 @@ package main
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/taorun/taorun/chain/subnet"
 	"github.com/taorun/taorun/keys"
 )
-
-func TestParseTake(t *testing.T) {
-	for _, c := range []struct {
-		in   string
-		want uint16
-		err  string
-	}{
-		{in: "0.09", want: 5898},
-		{in: "0.18", want: 11796},
-		{in: "0", want: 0},
-		{in: ".1", want: 6553},
-		{in: " 0.05 ", want: 3276},
-		{in: "0.18001", want: 11796}, // floor(11796.9)
-		{in: "0.1801", err: "outside the allowed 0.00000..0.18000"},
-		{in: "1", err: "outside the allowed"},
-		{in: "1.5", err: "above 1"},
-		{in: "-0.1", err: "not a decimal fraction"},
-		{in: "1/10", err: "not a decimal fraction"},
-		{in: "1e-1", err: "not a decimal fraction"},
-		{in: "0x1p-3", err: "not a decimal fraction"},
-		{in: "", err: "not a decimal fraction"},
-		{in: "nine", err: "not a decimal fraction"},
-	} {
-		got, err := parseTake(c.in, subnet.MinDelegateTake, subnet.MaxDelegateTake)
-		if c.err != "" {
-			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("parseTake(%q) = %d, %v; want an error containing %q", c.in, got, err, c.err)
-			}
-			continue
-		}
-		if err != nil || got != c.want {
-			t.Errorf("parseTake(%q) = %d, %v; want %d", c.in, got, err, c.want)
-		}
-	}
-}
 
 // TestHotkeySwapAndTakeCLI drives `sudo get-take`, `sudo set-take` and
 // `wallet swap-hotkey` through the real binary against a real localnet,
