@@ -67,9 +67,11 @@ func init() {
 
 // solve asks the "llm" runner every question of the task, all in flight at
 // once (the runner's concurrency decides how many the server sees
-// together), and answers with the reply texts in question order. Any
-// failed request fails the whole solve: an answer list with holes would
-// only score less.
+// together), and answers with the reply texts in question order. A failed
+// request costs only its own question (answered "", which scores as wrong,
+// and logged): the other answers still count. Only when every request
+// fails does solve fail, with the first error, since then the node has no
+// working model server.
 func solve(in tao.SolveInput) (tao.SolveOutput, error) {
 	task, err := ParseTask(in.Task)
 	if err != nil {
@@ -87,7 +89,8 @@ func solve(in tao.SolveInput) (tao.SolveOutput, error) {
 		}
 	}
 	answers := make([]string, len(qs))
-	var failure error
+	var first error
+	failed := 0
 	for i, j := range jobs {
 		out, err := j.Wait() // every job is collected, even after a failure
 		if err == nil {
@@ -96,12 +99,17 @@ func solve(in tao.SolveInput) (tao.SolveOutput, error) {
 		if errors.Is(err, tao.ErrUnavailable) {
 			err = needRunner(err) // a host may report a missing runner at Wait
 		}
-		if err != nil && failure == nil {
-			failure = fmt.Errorf("question %d: %w", i+1, err)
+		if err != nil {
+			err = fmt.Errorf("question %d: %w", i+1, err)
+			tao.Log(tao.LevelWarn, "answering \"\": "+err.Error())
+			answers[i], failed = "", failed+1
+			if first == nil {
+				first = err
+			}
 		}
 	}
-	if failure != nil {
-		return tao.SolveOutput{}, failure
+	if failed == len(jobs) {
+		return tao.SolveOutput{}, first
 	}
 	return tao.SolveOutput{Response: EncodeAnswers(answers)}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -133,8 +134,46 @@ func TestModuleInWasm(t *testing.T) {
 		}
 	}
 
+	// One failed request costs only its question: solve answers the others,
+	// logs the failure, and the answer scores 4/5 of the full one.
+	calls := 0
+	honest := chatRunner(t, false, &requests)
+	host.Runners[RunnerName] = func(in []byte) ([]byte, error) {
+		if calls++; calls == 2 {
+			return nil, errors.New("HTTP 503")
+		}
+		return honest(in)
+	}
+	host.Logs = nil
+	partial, err := solve()
+	if err != nil {
+		t.Fatalf("solve with one failed request: %v", err)
+	}
+	got, err := DecodeAnswers(partial.Response)
+	if err != nil || len(got) != len(qs) {
+		t.Fatalf("solve with one failed request answered %q (%v)", got, err)
+	}
+	for i, q := range qs {
+		if want := map[bool]string{true: "", false: q.Answer}[i == 1]; got[i] != want {
+			t.Fatalf("answer %d = %q, want %q", i, got[i], want)
+		}
+	}
+	if !slices.ContainsFunc(host.Logs, func(l string) bool {
+		return strings.Contains(l, `answering "": question 2: runner "llm" failed: HTTP 503`)
+	}) {
+		t.Errorf("logs %q: want the failed question logged", host.Logs)
+	}
+	if err := scores.Decode(call("score", wire.ScoreInput{Netuid: 1, Block: 11, Task: ch.Task, Responses: []wire.Response{
+		{UID: 1, LatencyMicros: 200_000, Response: partial.Response}}}.Encode())); err != nil {
+		t.Fatal(err)
+	}
+	if len(scores.Scores) != 1 || scores.Scores[0] != (wire.Score{UID: 1, Value: 760_000_000}) {
+		t.Fatalf("partial answer scores %v, want 760000000 (4/5 of 950000000)", scores.Scores)
+	}
+
 	// Failures: no runner, a failing runner, a response that is not a chat
-	// completion. Each fails solve with an error saying what is wrong.
+	// completion. Every request fails, so solve fails with an error saying
+	// what is wrong.
 	failures := []struct {
 		runner func([]byte) ([]byte, error)
 		want   string
