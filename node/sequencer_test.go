@@ -12,18 +12,27 @@ import (
 	"github.com/taorun/taorun/node/mempool"
 )
 
-// TestSequencerStepDropsUnpayableKeepsFuture: a tx whose fee an earlier tx of
-// the same block made unpayable is dropped from the block and the pool; a tx
-// waiting for a nonce gap stays pooled; included txs leave the pool.
-func TestSequencerStepDropsUnpayableKeepsFuture(t *testing.T) {
+// newTestSequencer opens a dev chain in a temp dir (closed at cleanup) and
+// a sequencer over it with a real mempool; committed collects the results
+// of the blocks it commits.
+func newTestSequencer(t *testing.T) (c *chain.Chain, s *Sequencer, committed *[]*chain.FinalizeResult) {
+	t.Helper()
 	c, err := chain.Open(t.TempDir(), chain.Options{Genesis: chain.DevGenesis(1, 250), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	var committed []*chain.FinalizeResult
-	s := &Sequencer{Chain: c, Pool: mempool.New(100, 1<<20, c.SubnetStake), BlockTime: time.Second, Log: slog.New(slog.DiscardHandler),
-		OnCommit: func(res *chain.FinalizeResult, _ time.Duration) { committed = append(committed, res) }}
+	t.Cleanup(func() { c.Close() })
+	committed = new([]*chain.FinalizeResult)
+	s = &Sequencer{Chain: c, Pool: mempool.New(100, 1<<20, c.SubnetStake), BlockTime: time.Second, Log: slog.New(slog.DiscardHandler),
+		OnCommit: func(res *chain.FinalizeResult, _ time.Duration) { *committed = append(*committed, res) }}
+	return c, s, committed
+}
+
+// TestSequencerStepDropsUnpayableKeepsFuture: a tx whose fee an earlier tx of
+// the same block made unpayable is dropped from the block and the pool; a tx
+// waiting for a nonce gap stays pooled; included txs leave the pool.
+func TestSequencerStepDropsUnpayableKeepsFuture(t *testing.T) {
+	c, s, committed := newTestSequencer(t)
 	g := c.GenesisHash()
 	dave, alice, bob := keys.Dev("Dave"), keys.Dev("Alice"), keys.Dev("Bob").Public()
 	drain := tx.New(dave, g, 0, tx.Transfer{To: bob, Amount: 1_999 * chain.RaoPerTAO}, 0)
@@ -37,7 +46,7 @@ func TestSequencerStepDropsUnpayableKeepsFuture(t *testing.T) {
 	if err := s.Step(); err != nil {
 		t.Fatal(err)
 	}
-	res := committed[0]
+	res := (*committed)[0]
 	if len(res.Receipts) != 1 || res.Receipts[0].TxHash != drain.Hash() || res.Receipts[0].Status != block.StatusSuccess {
 		t.Fatalf("block receipts %+v", res.Receipts)
 	}
@@ -60,14 +69,7 @@ func TestSequencerStepDropsUnpayableKeepsFuture(t *testing.T) {
 // before paying transfers that arrived earlier with high tips, and an
 // unstaked miner hotkey's fee-free serve_axon goes after them.
 func TestSequencerFeeFreePriority(t *testing.T) {
-	c, err := chain.Open(t.TempDir(), chain.Options{Genesis: chain.DevGenesis(1, 250), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	var committed []*chain.FinalizeResult
-	s := &Sequencer{Chain: c, Pool: mempool.New(100, 1<<20, c.SubnetStake), BlockTime: time.Second, Log: slog.New(slog.DiscardHandler),
-		OnCommit: func(res *chain.FinalizeResult, _ time.Duration) { committed = append(committed, res) }}
+	c, s, committed := newTestSequencer(t)
 	g := c.GenesisHash()
 	hot := func(name string) *keys.Keypair {
 		k, err := keys.FromURI("//" + name + "//hotkey")
@@ -107,7 +109,7 @@ func TestSequencerFeeFreePriority(t *testing.T) {
 		if err := s.Step(); err != nil {
 			t.Fatal(err)
 		}
-		if rc := committed[len(committed)-1].Receipts; len(rc) != 1 || rc[0].Status != block.StatusSuccess {
+		if rc := (*committed)[len(*committed)-1].Receipts; len(rc) != 1 || rc[0].Status != block.StatusSuccess {
 			t.Fatalf("setup %s: %+v", tx.Name(st.call.Kind()), rc)
 		}
 	}
@@ -127,7 +129,7 @@ func TestSequencerFeeFreePriority(t *testing.T) {
 	if err := s.Step(); err != nil {
 		t.Fatal(err)
 	}
-	rcs := committed[len(committed)-1].Receipts
+	rcs := (*committed)[len(*committed)-1].Receipts
 	want := []*tx.Tx{validator, pay2, pay1, miner}
 	if len(rcs) != len(want) {
 		t.Fatalf("block holds %d txs, want %d: %+v", len(rcs), len(want), rcs)

@@ -73,34 +73,28 @@ func TestStakeChildCLI(t *testing.T) {
 	f := newLocalnetFixture(t, "--demo=false")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	net := []string{"--network", "ws://" + f.addr, "-y"}
-	run := func(args ...string) map[string]any { t.Helper(); return f.cliJSON(t, args...) }
-	fail := func(code int, want string, args ...string) {
-		t.Helper()
-		f.fail(t, code, want, append(args, net...)...)
-	}
 	f.devWallet(t, "alice", "//Alice", "//Alice//hotkey")
 	f.devWallet(t, "ferdie", "//Ferdie", "//Ferdie//hotkey")
 	walletJSON(t, f.bin, "wallet", "regen-hotkey", "--wallet.name", "ferdie", "--wallet.hotkey", "second", "--uri", "//Ferdie//second",
 		"--no-use-password", "--no-prompt")
 	parent, c1, c2 := uriAddress(t, "//Ferdie//hotkey"), uriAddress(t, "//Ferdie//c1"), uriAddress(t, "//Ferdie//c2")
 
-	run("subnets", "create", "--wallet.name", "alice")
-	run("sudo", "set", "--wallet.name", "alice", "--netuid", "1", "--param", "tempo", "--value", "4")
-	run("sudo", "set", "--wallet.name", "alice", "--netuid", "0", "--param", "pending_childkey_cooldown", "--value", "0")
-	run("subnets", "register", "--wallet.name", "ferdie", "--netuid", "1")
-	run("stake", "add", "--wallet.name", "ferdie", "--netuid", "1", "--amount", "10")
+	f.cliJSON(t, "subnets", "create", "--wallet.name", "alice")
+	f.cliJSON(t, "sudo", "set", "--wallet.name", "alice", "--netuid", "1", "--param", "tempo", "--value", "4")
+	f.cliJSON(t, "sudo", "set", "--wallet.name", "alice", "--netuid", "0", "--param", "pending_childkey_cooldown", "--value", "0")
+	f.cliJSON(t, "subnets", "register", "--wallet.name", "ferdie", "--netuid", "1")
+	f.cliJSON(t, "stake", "add", "--wallet.name", "ferdie", "--netuid", "1", "--amount", "10")
 
-	fail(exitUsage, "2 values for 1 children", "stake", "child", "set", "--wallet.name", "ferdie", "--netuid", "1", "--children", c1,
+	f.failOnNode(t, exitUsage, "2 values for 1 children", "stake", "child", "set", "--wallet.name", "ferdie", "--netuid", "1", "--children", c1,
 		"--proportions", "0.5,0.2")
-	fail(exitUsage, "above 1", "stake", "child", "set", "--wallet.name", "ferdie", "--netuid", "1", "--children", c1, "--proportions", "2")
-	fail(1, "cannot be its own child", "stake", "child", "set", "--wallet.name", "ferdie", "--netuid", "1", "--children", parent,
+	f.failOnNode(t, exitUsage, "above 1", "stake", "child", "set", "--wallet.name", "ferdie", "--netuid", "1", "--children", c1, "--proportions", "2")
+	f.failOnNode(t, 1, "cannot be its own child", "stake", "child", "set", "--wallet.name", "ferdie", "--netuid", "1", "--children", parent,
 		"--proportions", "0.5")
 
-	fail(exitUsage, "not defined: --nope", "stake", "child", "set", "--netuid", "1", "--children", c1, c2, "--nope")
+	f.failOnNode(t, exitUsage, "not defined: --nope", "stake", "child", "set", "--netuid", "1", "--children", c1, c2, "--nope")
 	// btcli's form: space-separated values after each list flag, other
 	// flags after them.
-	set := run("stake", "child", "set", "--netuid", "1", "--children", c1, c2, "--proportions", "0.5", "0.25",
+	set := f.cliJSON(t, "stake", "child", "set", "--netuid", "1", "--children", c1, c2, "--proportions", "0.5", "0.25",
 		"--wallet.name", "ferdie")
 	if set["count"] != "2" || set["hotkey"] != parent || set["at"] == nil {
 		t.Fatalf("set: %v", set)
@@ -111,7 +105,7 @@ func TestStakeChildCLI(t *testing.T) {
 		ck, err = f.client.ChildKeys(ctx, 1, parent)
 		return err == nil && len(ck.Children) == 2
 	})
-	got := run("stake", "child", "get", "--wallet.name", "ferdie", "--netuid", "1")["child_keys"].(map[string]any)
+	got := f.cliJSON(t, "stake", "child", "get", "--wallet.name", "ferdie", "--netuid", "1")["child_keys"].(map[string]any)
 	children := got["children"].([]any)
 	fractions := map[string]string{}
 	for _, c := range children {
@@ -121,26 +115,26 @@ func TestStakeChildCLI(t *testing.T) {
 	if len(children) != 2 || fractions[c1] != "0.499999999" || fractions[c2] != "0.249999999" || got["pendingAt"] != nil {
 		t.Fatalf("get: %v", got)
 	}
-	parents := run("stake", "child", "get", "--wallet.name", "ferdie", "--netuid", "1", "--hotkey-ss58", c1)["child_keys"].(map[string]any)["parents"].([]any)
+	parents := f.cliJSON(t, "stake", "child", "get", "--wallet.name", "ferdie", "--netuid", "1", "--hotkey-ss58", c1)["child_keys"].(map[string]any)["parents"].([]any)
 	if len(parents) != 1 || parents[0].(map[string]any)["hotkey"] != parent {
 		t.Fatalf("parents of the child: %v", parents)
 	}
 
 	// Childkey take: shown, set, read back, bounded.
-	if got := run("stake", "child", "take", "--wallet.name", "ferdie", "--netuid", "1"); got["take_u16"] != 0.0 {
+	if got := f.cliJSON(t, "stake", "child", "take", "--wallet.name", "ferdie", "--netuid", "1"); got["take_u16"] != 0.0 {
 		t.Fatalf("take before: %v", got)
 	}
-	run("stake", "child", "take", "--wallet.name", "ferdie", "--netuid", "1", "--take", "0.05")
-	if got := run("stake", "child", "take", "--wallet.name", "ferdie", "--netuid", "1"); got["take_u16"] != 3276.0 || got["take"] != "0.04999" {
+	f.cliJSON(t, "stake", "child", "take", "--wallet.name", "ferdie", "--netuid", "1", "--take", "0.05")
+	if got := f.cliJSON(t, "stake", "child", "take", "--wallet.name", "ferdie", "--netuid", "1"); got["take_u16"] != 3276.0 || got["take"] != "0.04999" {
 		t.Fatalf("take after: %v", got)
 	}
-	fail(exitUsage, "outside the allowed", "stake", "child", "take", "--wallet.name", "ferdie", "--netuid", "1", "--take", "0.5")
+	f.failOnNode(t, exitUsage, "outside the allowed", "stake", "child", "take", "--wallet.name", "ferdie", "--netuid", "1", "--take", "0.5")
 
 	// Revoke: the chain's rate limit refuses a second set_children so soon;
 	// a hotkey without children may revoke (schedule an empty list).
-	fail(1, "rate limited", "stake", "child", "revoke", "--wallet.name", "ferdie", "--netuid", "1")
-	run("subnets", "register", "--wallet.name", "ferdie", "--wallet.hotkey", "second", "--netuid", "1")
-	if rv := run("stake", "child", "revoke", "--wallet.name", "ferdie", "--wallet.hotkey", "second", "--netuid", "1"); rv["count"] != "0" {
+	f.failOnNode(t, 1, "rate limited", "stake", "child", "revoke", "--wallet.name", "ferdie", "--netuid", "1")
+	f.cliJSON(t, "subnets", "register", "--wallet.name", "ferdie", "--wallet.hotkey", "second", "--netuid", "1")
+	if rv := f.cliJSON(t, "stake", "child", "revoke", "--wallet.name", "ferdie", "--wallet.hotkey", "second", "--netuid", "1"); rv["count"] != "0" {
 		t.Fatalf("revoke: %v", rv)
 	}
 }

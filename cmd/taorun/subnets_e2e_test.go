@@ -28,6 +28,13 @@ func (f *localnetFixture) cliJSON(t *testing.T, args ...string) map[string]any {
 	return walletJSON(t, f.bin, append(args, "--network", "ws://"+f.addr, "-y")...)
 }
 
+// failOnNode runs a command against the fixture's node (like cliJSON) that
+// must fail with exit status code and a message containing want.
+func (f *localnetFixture) failOnNode(t *testing.T, code int, want string, args ...string) {
+	t.Helper()
+	f.fail(t, code, want, append(args, "--network", "ws://"+f.addr, "-y")...)
+}
+
 // u64 reads a rao string from the node.
 func u64(t *testing.T, s string) uint64 {
 	t.Helper()

@@ -17,12 +17,6 @@ func TestHotkeySwapAndTakeCLI(t *testing.T) {
 	f := newLocalnetFixture(t, "--demo=false")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	net := []string{"--network", "ws://" + f.addr, "-y"}
-	run := func(args ...string) map[string]any { t.Helper(); return f.cliJSON(t, args...) }
-	fail := func(code int, want string, args ...string) {
-		t.Helper()
-		f.fail(t, code, want, append(args, net...)...)
-	}
 
 	f.devWallet(t, "alice", "//Alice", "//Alice//hotkey")
 	f.devWallet(t, "ferdie", "//Ferdie", "//Ferdie//hotkey")
@@ -31,41 +25,41 @@ func TestHotkeySwapAndTakeCLI(t *testing.T) {
 	}
 	oldHot, newHot := uriAddress(t, "//Ferdie//hotkey"), uriAddress(t, "//Ferdie//new")
 	ferdie := keys.Dev("Ferdie").Public().SS58()
-	run("subnets", "create", "--wallet.name", "alice")
-	if reg := run("subnets", "register", "--wallet.name", "ferdie", "--netuid", "1"); reg["uid"] != "1" {
+	f.cliJSON(t, "subnets", "create", "--wallet.name", "alice")
+	if reg := f.cliJSON(t, "subnets", "register", "--wallet.name", "ferdie", "--netuid", "1"); reg["uid"] != "1" {
 		t.Fatalf("register: %v", reg)
 	}
-	run("stake", "add", "--wallet.name", "ferdie", "--netuid", "1", "--amount", "10")
+	f.cliJSON(t, "stake", "add", "--wallet.name", "ferdie", "--netuid", "1", "--amount", "10")
 
 	// Takes: the default, a new one, refusals.
-	if got := run("sudo", "get-take", "--wallet.name", "ferdie"); got["take_u16"] != float64(subnet.DefaultDelegateTake) || got["owner"] != ferdie {
+	if got := f.cliJSON(t, "sudo", "get-take", "--wallet.name", "ferdie"); got["take_u16"] != float64(subnet.DefaultDelegateTake) || got["owner"] != ferdie {
 		t.Fatalf("get-take before: %v", got)
 	}
-	if set := run("sudo", "set-take", "--wallet.name", "ferdie", "--take", "0.09"); set["take"] != "5898" || set["hotkey"] != oldHot {
+	if set := f.cliJSON(t, "sudo", "set-take", "--wallet.name", "ferdie", "--take", "0.09"); set["take"] != "5898" || set["hotkey"] != oldHot {
 		t.Fatalf("set-take: %v", set)
 	}
 	if info, err := f.client.HotkeyInfo(ctx, oldHot); err != nil || info.Take != 5898 {
 		t.Fatalf("take on chain %+v %v", info, err)
 	}
-	if got := run("sudo", "get_take", "--hotkey-ss58", oldHot); got["take"] != "0.09000" {
+	if got := f.cliJSON(t, "sudo", "get_take", "--hotkey-ss58", oldHot); got["take"] != "0.09000" {
 		t.Fatalf("get-take after: %v", got)
 	}
-	fail(exitUsage, "outside the allowed", "sudo", "set-take", "--wallet.name", "ferdie", "--take", "0.5")
-	fail(exitUsage, "not a decimal fraction", "sudo", "set-take", "--wallet.name", "ferdie", "--take", "9%")
-	fail(1, "owned by no coldkey", "sudo", "set-take", "--wallet.name", "ferdie", "--wallet.hotkey", "new", "--take", "0.1")
-	fail(1, "not this wallet's coldkey", "sudo", "set-take", "--wallet.name", "ferdie", "--wallet.hotkey", "alices", "--take", "0.1")
+	f.failOnNode(t, exitUsage, "outside the allowed", "sudo", "set-take", "--wallet.name", "ferdie", "--take", "0.5")
+	f.failOnNode(t, exitUsage, "not a decimal fraction", "sudo", "set-take", "--wallet.name", "ferdie", "--take", "9%")
+	f.failOnNode(t, 1, "owned by no coldkey", "sudo", "set-take", "--wallet.name", "ferdie", "--wallet.hotkey", "new", "--take", "0.1")
+	f.failOnNode(t, 1, "not this wallet's coldkey", "sudo", "set-take", "--wallet.name", "ferdie", "--wallet.hotkey", "alices", "--take", "0.1")
 
 	// Swap refusals before anything is sent.
-	fail(exitUsage, "does not exist", "wallet", "swap-hotkey", "--wallet.name", "ferdie", "--new-hotkey", "nope")
-	fail(exitUsage, "is the hotkey being replaced", "wallet", "swap-hotkey", "--wallet.name", "ferdie", "--new-hotkey", "default")
-	fail(1, "already in use", "wallet", "swap-hotkey", "--wallet.name", "ferdie", "--new-hotkey", "alices")
-	fail(1, "not registered", "wallet", "swap-hotkey", "--wallet.name", "ferdie", "--wallet.hotkey", "new", "--new-hotkey", "third")
+	f.failOnNode(t, exitUsage, "does not exist", "wallet", "swap-hotkey", "--wallet.name", "ferdie", "--new-hotkey", "nope")
+	f.failOnNode(t, exitUsage, "is the hotkey being replaced", "wallet", "swap-hotkey", "--wallet.name", "ferdie", "--new-hotkey", "default")
+	f.failOnNode(t, 1, "already in use", "wallet", "swap-hotkey", "--wallet.name", "ferdie", "--new-hotkey", "alices")
+	f.failOnNode(t, 1, "not registered", "wallet", "swap-hotkey", "--wallet.name", "ferdie", "--wallet.hotkey", "new", "--new-hotkey", "third")
 
 	free0, err := f.client.Balance(ctx, ferdie)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := run("wallet", "swap-hotkey", "--wallet.name", "ferdie", "--wallet.hotkey", "default", "--new-hotkey", "new")
+	out := f.cliJSON(t, "wallet", "swap-hotkey", "--wallet.name", "ferdie", "--wallet.hotkey", "default", "--new-hotkey", "new")
 	if out["old_hotkey"] != oldHot || out["new_hotkey"] != newHot || out["cost"] != "100000000" {
 		t.Fatalf("swap-hotkey: %v", out)
 	}
@@ -81,13 +75,13 @@ func TestHotkeySwapAndTakeCLI(t *testing.T) {
 	if err != nil || len(stakes.Stakes) != 1 || stakes.Stakes[0].Hotkey != newHot {
 		t.Fatalf("stakes after the swap: %+v %v", stakes, err)
 	}
-	if got := run("sudo", "get-take", "--wallet.name", "ferdie", "--wallet.hotkey", "new"); got["take_u16"] != 5898.0 || got["owner"] != ferdie {
+	if got := f.cliJSON(t, "sudo", "get-take", "--wallet.name", "ferdie", "--wallet.hotkey", "new"); got["take_u16"] != 5898.0 || got["owner"] != ferdie {
 		t.Fatalf("take of the new hotkey: %v", got)
 	}
-	if got := run("sudo", "get-take", "--wallet.name", "ferdie"); got["owner"] != "" {
+	if got := f.cliJSON(t, "sudo", "get-take", "--wallet.name", "ferdie"); got["owner"] != "" {
 		t.Fatalf("old hotkey still owned: %v", got)
 	}
 	// The chain's own refusal: a second swap within tx_rate_limit blocks.
 	// (btcli's positional NEW_HOTKEY_NAME; flags must come before it.)
-	f.fail(t, 1, "rate limited", append(append([]string{"wallet", "swap_hotkey", "--wallet.name", "ferdie", "--wallet.hotkey", "new"}, net...), "third")...)
+	f.fail(t, 1, "rate limited", "wallet", "swap_hotkey", "--wallet.name", "ferdie", "--wallet.hotkey", "new", "--network", "ws://"+f.addr, "-y", "third")
 }
