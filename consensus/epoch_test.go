@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -511,34 +512,17 @@ func TestWeightMaskFused(t *testing.T) {
 		if in.Params.CommitRevealEnabled && in.CommitBlocks != nil {
 			w = heap.VecMaskSparseMatrix(w, in.CommitBlocks, b.registered, func(c, r uint64) bool { return c < r })
 		}
-		if got := toSparse(nil, in.Weights, n, mat.U16ToFixed, b.keepWeight(in)); !sameSparse(got, w) {
+		if got := toSparse(nil, in.Weights, n, mat.U16ToFixed, b.keepWeight(in)); !slices.EqualFunc(got, w, slices.Equal[[]mat.Entry]) {
 			t.Fatalf("fused weight mask differs:\n got %v\nwant %v", got, w)
 		}
 
 		bonds := heap.ScalarVecMaskSparseMatrix(toSparse(nil, in.Bonds, n, mat.U16ToFixed, all), b.lastTempo, b.registered,
 			func(l, r uint64) bool { return l <= r })
 		fused := toSparse(nil, in.Bonds, n, mat.U16ToFixed, func(_ int, j uint16) bool { return b.lastTempo > b.registered[j] })
-		if !sameSparse(fused, bonds) {
+		if !slices.EqualFunc(fused, bonds, slices.Equal[[]mat.Entry]) {
 			t.Fatalf("fused bonds mask differs:\n got %v\nwant %v", fused, bonds)
 		}
 	}
-}
-
-func sameSparse(a, b mat.Sparse) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if len(a[i]) != len(b[i]) {
-			return false
-		}
-		for k := range a[i] {
-			if a[i][k] != b[i][k] {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // TestEmaAlpha is test_math_fixed_overflow: 900_000 per million gives exactly
@@ -742,7 +726,7 @@ func TestLiquidAlphaLazy(t *testing.T) {
 			}
 		}
 		want := heap.MatEmaAlphaSparse(wb, bonds, alphas)
-		if got := computeBondsSparse(heap, &p, wb, bonds, consensus, n); !sameSparse(got, want) {
+		if got := computeBondsSparse(heap, &p, wb, bonds, consensus, n); !slices.EqualFunc(got, want, slices.Equal[[]mat.Entry]) {
 			t.Fatalf("lazy liquid alpha differs:\n got %v\nwant %v", got, want)
 		}
 	}

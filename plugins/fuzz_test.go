@@ -67,7 +67,7 @@ func FuzzInstrument(f *testing.F) {
 			o := &outcome{res, gas, oog, err != nil, in.stack.Get()}
 			if first == nil {
 				first = o
-			} else if !equalU64(o.res, first.res) || o.gas != first.gas || o.oog != first.oog || o.trapped != first.trapped || o.stackLeft != first.stackLeft {
+			} else if !slices.Equal(o.res, first.res) || o.gas != first.gas || o.oog != first.oog || o.trapped != first.trapped || o.stackLeft != first.stackLeft {
 				t.Fatalf("engines disagree: %+v vs %+v", first, o)
 			}
 		}

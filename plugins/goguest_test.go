@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -115,7 +116,7 @@ func TestGoGuest(t *testing.T) {
 			if gas0 == nil {
 				gas0 = gas
 				t.Logf("gas per step (_initialize, alloc, score, dealloc): %v", gas)
-			} else if !equalU64(gas, gas0) {
+			} else if !slices.Equal(gas, gas0) {
 				t.Fatalf("%s run %d: gas %v, first run %v", e.name, run, gas, gas0)
 			}
 		}
@@ -126,16 +127,4 @@ func TestGoGuest(t *testing.T) {
 		}
 	}
 	t.Logf("original %d bytes, instrumented %d bytes, %d functions", len(orig), len(m.Instrumented), len(m.Report.Functions))
-}
-
-func equalU64(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

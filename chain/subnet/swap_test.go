@@ -2,6 +2,7 @@ package subnet
 
 import (
 	"bytes"
+	"maps"
 	"slices"
 	"testing"
 
@@ -243,32 +244,9 @@ func TestSwapHotkey(t *testing.T) {
 }
 
 func recordsEqual(a, b hotkeyRecords) bool {
-	eqNoms := func(x, y map[uint16][]types.AccountID) bool {
-		if len(x) != len(y) {
-			return false
-		}
-		for k, v := range x {
-			if !slices.Equal(v, y[k]) {
-				return false
-			}
-		}
-		return true
-	}
-	return a.owner == b.owner && a.take == b.take && mapsEqual(a.stakes, b.stakes) && mapsEqual(a.totals, b.totals) &&
-		eqNoms(a.nominators, b.nominators) && mapsEqual(a.uids, b.uids) && mapsEqual(a.neurons, b.neurons) &&
-		mapsEqual(a.results, b.results) && mapsEqual(a.commits, b.commits)
-}
-
-func mapsEqual[K, V comparable](a, b map[K]V) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
+	return a.owner == b.owner && a.take == b.take && maps.Equal(a.stakes, b.stakes) && maps.Equal(a.totals, b.totals) &&
+		maps.EqualFunc(a.nominators, b.nominators, slices.Equal[[]types.AccountID]) && maps.Equal(a.uids, b.uids) && maps.Equal(a.neurons, b.neurons) &&
+		maps.Equal(a.results, b.results) && maps.Equal(a.commits, b.commits)
 }
 
 // TestSwapSubnetOwnerHotkey swaps a subnet owner's hotkey: the subnet's

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net"
 	"os"
@@ -344,7 +345,7 @@ func TestValidatorRanksMiners(t *testing.T) {
 		t.Fatal(err)
 	}
 	v2 := newValidator(t, cfg)
-	if got := v2.Scores(); !mapsEqual(got, ema) {
+	if got := v2.Scores(); !maps.Equal(got, ema) {
 		t.Fatalf("restored EMA %v, want %v", got, ema)
 	}
 	rep := step(t, n, v2, 14)
@@ -368,18 +369,6 @@ func TestValidatorRanksMiners(t *testing.T) {
 	if _, err := validator.New(cfg); err == nil || !strings.Contains(err.Error(), "corrupt") {
 		t.Fatalf("New with a corrupt state file = %v", err)
 	}
-}
-
-func mapsEqual(a, b map[uint16]uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 // TestValidatorModuleTrap: with a module whose score traps, every step is

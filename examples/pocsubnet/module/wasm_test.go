@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -98,7 +99,7 @@ func TestModuleInWasm(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []wire.Score{{UID: 1, Value: 875_000_000}, {UID: 2, Value: 0}, {UID: 3, Value: 0}, {UID: 4, Value: 500_000_000}}
-	if !equalScores(scores.Scores, want) {
+	if !slices.Equal(scores.Scores, want) {
 		t.Fatalf("scores = %v, want %v", scores.Scores, want)
 	}
 
@@ -162,7 +163,7 @@ func TestModuleInWasm(t *testing.T) {
 	}}.Encode())); err != nil {
 		t.Fatal(err)
 	}
-	if !ep.Resplit || !equalScores(asScores(ep.ServerEmission), asScores([]uint64{499, 251, 250, 0})) {
+	if !ep.Resplit || !slices.Equal(asScores(ep.ServerEmission), asScores([]uint64{499, 251, 250, 0})) {
 		t.Fatalf("on_epoch = %+v", ep)
 	}
 
@@ -180,16 +181,4 @@ func asScores(v []uint64) []tao.Score {
 		out[i] = tao.Score{UID: uint16(i), Value: x}
 	}
 	return out
-}
-
-func equalScores(a, b []tao.Score) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -19,6 +19,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 
 	"github.com/taorun/taorun/abi"
 )
@@ -43,24 +44,12 @@ type FuncType struct {
 
 // Equal reports whether two signatures are identical.
 func (t FuncType) Equal(o FuncType) bool {
-	return equalTypes(t.Params, o.Params) && equalTypes(t.Results, o.Results)
+	return slices.Equal(t.Params, o.Params) && slices.Equal(t.Results, o.Results)
 }
 
 // String renders the signature as "(i32, i32) -> (i64)".
 func (t FuncType) String() string {
 	return typeList(t.Params) + " -> " + typeList(t.Results)
-}
-
-func equalTypes(a, b []ValType) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func typeList(ts []ValType) string {

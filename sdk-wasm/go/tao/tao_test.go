@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -307,7 +308,7 @@ func TestFixedPoint(t *testing.T) {
 func TestScoresToWeights(t *testing.T) {
 	got := ScoresToWeights([]Score{{UID: 1, Value: 10}, {UID: 2, Value: 0}, {UID: 5, Value: 40}, {UID: 7, Value: 20}})
 	want := []WeightEntry{{UID: 1, Value: 16383}, {UID: 5, Value: 65535}, {UID: 7, Value: 32767}}
-	if !equal(got, want) {
+	if !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
 	if w := ScoresToWeights([]Score{{UID: 1}}); w != nil {
@@ -332,7 +333,7 @@ func TestSplitProportional(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, ok := SplitProportional(tt.total, tt.shares)
-		if ok != tt.ok || !equal(got, tt.want) {
+		if ok != tt.ok || !slices.Equal(got, tt.want) {
 			t.Errorf("SplitProportional(%d, %v) = %v, %v; want %v, %v", tt.total, tt.shares, got, ok, tt.want, tt.ok)
 		}
 	}
@@ -357,16 +358,4 @@ func FuzzSplitProportionalConserves(f *testing.F) {
 			t.Fatalf("split %v of %d sums to %d", got, total, sum)
 		}
 	})
-}
-
-func equal[T comparable](a, b []T) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
